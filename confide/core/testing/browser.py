@@ -1,0 +1,113 @@
+"""Real Chromium (Debian package) driven by Playwright, for end-to-end tests.
+
+Every page opened through the ``page`` fixture fails its test if it requests
+anything from another origin (no CDNs, fonts, analytics — ever) or if the
+browser reports a Content-Security-Policy violation.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from confide.core.testing.services import CHROMIUM_PATH, chromium_available, need
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--use-fake-ui-for-media-stream",
+    "--use-fake-device-for-media-stream",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-loopback-in-peer-connection",
+    "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1 , EXCLUDE localhost",
+]
+AXE_PATH = Path(__file__).resolve().parents[3] / "tests" / "vendor" / "axe.min.js"
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    need(chromium_available(), f"Chromium at {CHROMIUM_PATH} (apt-get install -y chromium)")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"  # Playwright's sync API runs an event loop
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM_PATH, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+class PageGuard:
+    """Collects requests to other origins and CSP violations while a page is used."""
+
+    def __init__(self, base_url: str):
+        self.origin = _origin(base_url)
+        self.external: list[str] = []
+        self.csp_violations: list[str] = []
+
+    def on_request(self, request) -> None:
+        url = request.url
+        if url.startswith(("data:", "blob:", "about:")):
+            return
+        if _origin(url) != self.origin and _origin(url).replace("localhost", "127.0.0.1") != self.origin:
+            self.external.append(url)
+
+    def on_console(self, message) -> None:
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(message.text)
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    return f"{scheme}://{parts.netloc}"
+
+
+@pytest.fixture
+def browser_context(chromium, live_server):
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser_context, live_server):
+    guard = PageGuard(live_server.url)
+    browser_context.on("request", guard.on_request)
+    page = browser_context.new_page()
+    page.on("console", guard.on_console)
+    page.set_default_timeout(15_000)
+    page.guard = guard
+    yield page
+    assert guard.external == [], f"pages requested other origins: {guard.external}"
+    assert guard.csp_violations == [], f"CSP violations: {guard.csp_violations}"
+
+
+def new_guarded_page(context, base_url: str):
+    """A second page (another person) with the same guards; check ``page.guard`` yourself."""
+    guard = PageGuard(base_url)
+    context.on("request", guard.on_request)
+    page = context.new_page()
+    page.on("console", guard.on_console)
+    page.guard = guard
+    return page
+
+
+def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
+    """Run axe-core in the page (injected over DevTools, so the page's CSP stays on)."""
+    source = AXE_PATH.read_text(encoding="utf-8")
+    page.evaluate("(src) => { (0, eval)(src); }", source)
+    result = page.evaluate("async () => JSON.stringify(await axe.run(document, {resultTypes: ['violations']}))")
+    violations = json.loads(result)["violations"]
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"][:3]]}
+        for v in violations
+        if v["impact"] in impacts
+    ]

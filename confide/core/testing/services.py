@@ -1,0 +1,61 @@
+"""Is a real service reachable? Tests that need one call these.
+
+Locally a missing service skips the test with a clear reason; with
+CONFIDE_TEST_STRICT=1 (set by .ci/run) every skip becomes a failure, so CI can
+never go green without really using PostgreSQL, Redis and Chromium.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from functools import lru_cache
+
+import pytest
+
+CHROMIUM_PATH = os.environ.get("CONFIDE_CHROMIUM", "/usr/bin/chromium")
+POSTGRES_HOST = os.environ.get("CONFIDE_TEST_PG_HOST", "127.0.0.1")
+REDIS_URL = os.environ.get("CONFIDE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def strict() -> bool:
+    return os.environ.get("CONFIDE_TEST_STRICT", "") in {"1", "true", "yes"}
+
+
+def _port_open(host: str, port: int) -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=1)
+def postgres_available() -> bool:
+    return _port_open(POSTGRES_HOST, 5432)
+
+
+@lru_cache(maxsize=1)
+def redis_available() -> bool:
+    return _port_open("127.0.0.1", 6379)
+
+
+def chromium_available() -> bool:
+    return shutil.which(CHROMIUM_PATH) is not None or os.path.exists(CHROMIUM_PATH)
+
+
+def need(available: bool, what: str) -> None:
+    """Skip (locally) or fail (CI) when a service is missing."""
+    if available:
+        return
+    message = f"needs {what}, which is not available here"
+    if strict():
+        pytest.fail(message + " (CONFIDE_TEST_STRICT=1 makes this a failure)")
+    pytest.skip(message)
+
+
+def using_postgres() -> bool:
+    from django.conf import settings
+
+    return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"

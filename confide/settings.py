@@ -115,8 +115,12 @@ TEMPLATES = [
 DATABASE_URL = env_str("CONFIDE_DATABASE_URL", f"sqlite:///{DATA_DIR / 'confide.sqlite3'}")
 try:
     _db = dj_database_url.parse(DATABASE_URL, conn_max_age=0)
-except ValueError as exc:
+except (ValueError, dj_database_url.UnknownSchemeError) as exc:
     raise ImproperlyConfigured(f"CONFIDE_DATABASE_URL is not a database URL: {exc}") from None
+if _db.get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+    raise ImproperlyConfigured(
+        "CONFIDE_DATABASE_URL must start with sqlite:/// or postgres://; got " + DATABASE_URL.split(":", 1)[0]
+    )
 if _db["ENGINE"] == "django.db.backends.sqlite3":
     # IMMEDIATE transactions take the write lock at BEGIN, so read-then-write
     # sequences (audit chain, booking) are serialised instead of failing with

@@ -6,7 +6,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.shortcuts import get_object_or_404
-from ninja import Router
+from ninja import Router, Status
 
 from confide.accounts import services
 from confide.accounts.models import ApiToken
@@ -54,4 +54,4 @@ def list_tokens(request):
 def revoke_token(request, token_id: UUID):
     token = get_object_or_404(ApiToken, pk=token_id)
     services.revoke_api_token(context_from_request(request), token)
-    return 204, None
+    return Status(204, None)

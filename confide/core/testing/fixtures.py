@@ -117,3 +117,16 @@ def as_other_therapist(other_therapist) -> Client:
 @pytest.fixture
 def as_staff(staff) -> Client:
     return logged_in(staff)
+
+
+def mark_recent_sign_in(http: Client) -> None:
+    """Record a password sign-in now, as allauth does, so sudo-mode pages open without re-authentication."""
+    import time
+
+    session = http.session
+    user_id = session["_auth_user_id"]
+    session["account_authentication_methods_user"] = str(user_id)
+    session["account_authentication_methods"] = [
+        {"method": "password", "at": time.time(), "email": "", "reauthenticated": True}
+    ]
+    session.save()

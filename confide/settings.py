@@ -92,6 +92,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "confide.urls"
+CSRF_FAILURE_VIEW = "confide.core.views.csrf_failure"
 ASGI_APPLICATION = "confide.asgi.application"
 WSGI_APPLICATION = None
 
@@ -224,7 +225,9 @@ SECURE_HSTS_SECONDS = 63072000 if HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
 SECURE_HSTS_PRELOAD = False
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# "same-origin", not "no-referrer": with no-referrer browsers send "Origin: null" on form
+# posts, which defeats CSRF origin checks; same-origin still never leaks a URL to another site.
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if env_bool("CONFIDE_TRUST_PROXY_HEADERS", False):
@@ -243,6 +246,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- static and uploaded files ------------------------------------------------
 STATIC_URL = "/static/"
+STATICFILES_DIRS = [BASE_DIR / "confide" / "static"]
 STATIC_ROOT = Path(env_str("CONFIDE_STATIC_ROOT", str(DATA_DIR / "static")))
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on a missing root
 MEDIA_ROOT = Path(env_str("CONFIDE_MEDIA_ROOT", str(DATA_DIR / "media")))

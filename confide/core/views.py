@@ -63,3 +63,8 @@ def error_404(request, exception=None):
 
 def error_500(request):
     return render(request, "errors/500.html", status=500)
+
+
+def csrf_failure(request, reason=""):
+    """A form was posted without a valid token — usually an old tab. Say so kindly."""
+    return render(request, "errors/csrf.html", status=403)

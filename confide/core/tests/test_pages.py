@@ -38,3 +38,19 @@ def test_unknown_page_is_a_friendly_404_without_debug_details(client):
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
     assert "Traceback" not in response.content.decode()
+
+
+@pytest.mark.parametrize("path", ["/static/confide/css/confide.css", "/static/confide/js/confide.js",
+                                  "/static/confide/js/htmx.min.js", "/static/ninja/swagger-ui-bundle.js"])
+def test_static_assets_are_served_by_the_app_itself(client, path):
+    response = client.get(path)
+    assert response.status_code == 200
+    assert response["Content-Type"].split(";")[0] in {"text/css", "text/javascript", "application/javascript"}
+
+
+def test_csrf_failure_is_a_friendly_page():
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"login": "x", "password": "y"})
+    assert response.status_code == 403
+    assert "This form has expired" in response.content.decode()

@@ -1,0 +1,112 @@
+"""Crawl every reachable page as each kind of person in real Chromium.
+
+Fails on any request to another origin (CDNs, fonts, analytics — the FTC's
+BetterHelp case is what happens otherwise), any CSP violation, any server
+error, and any serious or critical axe-core accessibility violation.
+"""
+
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+
+from confide.core.testing.browser import axe_violations
+from confide.core.testing.fixtures import PASSWORD, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SKIP_PREFIXES = ("/accounts/logout", "/account/signed-out", "/admin/", "/api/", "/static/", "/media/")
+MAX_PAGES = 40
+
+
+def _sign_in(page, email: str) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.wait_for_load_state()
+
+
+def _crawl(page, base_url: str, start: str) -> dict[str, int]:
+    """Breadth-first over same-origin links; returns {path: status}."""
+    seen: dict[str, int] = {}
+    queue = [start]
+    while queue and len(seen) < MAX_PAGES:
+        path = queue.pop(0)
+        if path in seen:
+            continue
+        response = page.goto(path)
+        seen[path] = response.status if response else 0
+        for href in page.eval_on_selector_all("a[href]", "els => els.map(e => e.getAttribute('href'))"):
+            target = urlsplit(urljoin(base_url + path, href))
+            if target.netloc == urlsplit(base_url).netloc and not target.path.startswith(SKIP_PREFIXES):
+                queue.append(target.path)
+    return seen
+
+
+def _check_pages(page, live_server, start: str) -> dict[str, int]:
+    statuses = _crawl(page, live_server.url, start)
+    assert [p for p, s in statuses.items() if s >= 500] == []
+    problems = {}
+    for path in statuses:
+        page.goto(path)
+        violations = axe_violations(page)
+        if violations:
+            problems[path] = violations
+    assert problems == {}
+    return statuses
+
+
+def test_anonymous_pages_load_nothing_external_and_are_accessible(page, live_server):
+    statuses = _check_pages(page, live_server, "/")
+    assert {"/", "/privacy/", "/help/", "/accounts/login/", "/accounts/signup/"} <= set(statuses)
+
+
+@pytest.mark.parametrize(("role", "mfa"), [("client", False), ("therapist", True), ("staff", True)])
+def test_signed_in_pages_load_nothing_external_and_are_accessible(page, live_server, role, mfa):
+    make_user(f"crawl-{role}@example.test", role, mfa=mfa)
+    _sign_in(page, f"crawl-{role}@example.test")
+    if mfa:  # complete the second step with the enrolled TOTP code
+        import pyotp
+        from allauth.mfa.models import Authenticator
+
+        from confide.accounts.models import User
+
+        user = User.objects.get(email=f"crawl-{role}@example.test")
+        secret = Authenticator.objects.get(user=user, type="totp").wrap().instance.data["secret"]
+        from confide.accounts.adapter import MfaAdapter
+
+        page.get_by_label("Code").fill(pyotp.TOTP(MfaAdapter().decrypt(secret)).now())
+        page.get_by_role("button", name="Sign In", exact=True).click()
+        page.wait_for_url("**/dashboard/")
+    statuses = _check_pages(page, live_server, "/dashboard/")
+    assert statuses["/dashboard/"] == 200
+
+
+def test_phone_width_dashboard_has_no_horizontal_scroll(browser_context, live_server):
+    from confide.core.testing.browser import new_guarded_page
+
+    make_user("phone@example.test", "client")
+    browser_context.close()
+    context = browser_context.browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740})
+    page = new_guarded_page(context, live_server.url)
+    _sign_in(page, "phone@example.test")
+    for path in ["/dashboard/", "/account/profile/", "/privacy/", "/"]:
+        page.goto(path)
+        overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        assert overflow <= 0, path
+    assert page.guard.external == [] and page.guard.csp_violations == []
+    context.close()
+
+
+def test_the_checkers_themselves_catch_problems(chromium, live_server):
+    """Guard against a silently broken safety net: axe and the origin guard must fire."""
+    from confide.core.testing.browser import PageGuard
+
+    page = chromium.new_page()
+    guard = PageGuard(live_server.url)
+    page.on("request", guard.on_request)
+    page.goto(live_server.url + "/")
+    page.set_content('<html><body><input type="text"><img src="https://cdn.example.invalid/x.png"></body></html>')
+    assert {v["id"] for v in axe_violations(page)} >= {"label"}
+    assert guard.external == ["https://cdn.example.invalid/x.png"]
+    page.close()

@@ -28,9 +28,7 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CONFIDE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 
 DEBUG = env_bool("CONFIDE_DEBUG", False)
-SECRET_KEY = env_secret("CONFIDE_SECRET_KEY") or generated_secret(
-    DATA_DIR, "secret_key", random_secret_key
-)
+SECRET_KEY = env_secret("CONFIDE_SECRET_KEY") or generated_secret(DATA_DIR, "secret_key", random_secret_key)
 
 
 def _generate_data_keys() -> str:
@@ -41,9 +39,7 @@ def _generate_data_keys() -> str:
 
 # AES-256-GCM keys for PHI fields: "id:base64key,id:base64key"; the FIRST is used
 # to encrypt, the others only decrypt (rotation). See docs/security.md.
-DATA_KEYS = env_secret("CONFIDE_DATA_KEYS") or generated_secret(
-    DATA_DIR, "data_keys", _generate_data_keys
-)
+DATA_KEYS = env_secret("CONFIDE_DATA_KEYS") or generated_secret(DATA_DIR, "data_keys", _generate_data_keys)
 
 ALLOWED_HOSTS = env_list("CONFIDE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CONFIDE_CSRF_TRUSTED_ORIGINS", [])

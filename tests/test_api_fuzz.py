@@ -13,7 +13,9 @@ from schemathesis.checks import not_a_server_error
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
 
 FUZZ_SETTINGS = settings(
-    max_examples=15, deadline=None, derandomize=True,
+    max_examples=15,
+    deadline=None,
+    derandomize=True,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
 

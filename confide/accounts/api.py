@@ -40,8 +40,12 @@ def me(request):
 
     user = request.auth
     return MeOut(
-        id=user.pk, email=user.email, role=user.role, display_name=user.display_name,
-        time_zone=user.time_zone, mfa_enrolled=has_mfa(user),
+        id=user.pk,
+        email=user.email,
+        role=user.role,
+        display_name=user.display_name,
+        time_zone=user.time_zone,
+        mfa_enrolled=has_mfa(user),
     )
 
 

@@ -38,7 +38,9 @@ class ClientSignupForm(forms.Form):
         "Therapists: your professional name.",
     )
     jurisdiction = forms.ChoiceField(
-        choices=[("", "Choose…")] + [], required=False, label="Where you usually are",
+        choices=[("", "Choose…")] + [],
+        required=False,
+        label="Where you usually are",
         help_text="Country, or state for the US, Canada and Australia. Therapists can only see clients "
         "where they are licensed.",
     )

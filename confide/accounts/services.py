@@ -17,7 +17,7 @@ from confide.core.jurisdictions import normalise_jurisdiction
 from confide.privacy.access import authorize
 from confide.privacy.audit import SYSTEM, RequestContext, record_event
 
-TOKEN_PREFIX = "cfd_"
+TOKEN_PREFIX = "cfd_"  # noqa: S105 — a public prefix, not a secret
 
 
 def client_profile_for(user: User) -> ClientProfile:

@@ -23,5 +23,10 @@ def complete_signup(request, user, data: dict) -> None:
         if role == Role.CLIENT:
             ClientProfile.objects.update_or_create(user=user, defaults={"jurisdiction": data["jurisdiction"]})
         ctx = context_from_request(request)
-        record_event(ctx.__class__(user, ctx.ip, ctx.user_agent), "account.signup", object_type="user",
-                     object_id=user.pk, subject=user if role == Role.CLIENT else None)
+        record_event(
+            ctx.__class__(user, ctx.ip, ctx.user_agent),
+            "account.signup",
+            object_type="user",
+            object_id=user.pk,
+            subject=user if role == Role.CLIENT else None,
+        )

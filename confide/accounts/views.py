@@ -7,12 +7,12 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from confide.accounts import policies, services
+from confide.accounts import policies, services, transparency
 from confide.accounts.forms import ApiTokenForm, ClientProfileForm, EmergencyAccessForm, ReviewForm
 from confide.accounts.models import ApiToken, Role, User
 from confide.core.forms import apply_validation_error
@@ -39,11 +39,15 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("profile")
     else:
         identity = services.read_client_identity(ctx, request.user)
-        form = ClientProfileForm(initial={
-            "pseudonym": request.user.display_name, "legal_name": identity.legal_name,
-            "date_of_birth": identity.date_of_birth or None, "jurisdiction": identity.jurisdiction,
-            "time_zone": request.user.time_zone,
-        })
+        form = ClientProfileForm(
+            initial={
+                "pseudonym": request.user.display_name,
+                "legal_name": identity.legal_name,
+                "date_of_birth": identity.date_of_birth or None,
+                "jurisdiction": identity.jurisdiction,
+                "time_zone": request.user.time_zone,
+            }
+        )
     return render(request, "accounts/profile.html", {"form": form})
 
 
@@ -74,7 +78,9 @@ def create_api_token(request: HttpRequest) -> HttpResponse:
         return render(request, "accounts/tokens.html", {"tokens": tokens, "form": form}, status=400)
     issued = services.issue_api_token(context_from_request(request), request.user, form.cleaned_data["name"])
     tokens = ApiToken.objects.filter(user=request.user)
-    return render(request, "accounts/tokens.html", {"tokens": tokens, "form": ApiTokenForm(), "new_secret": issued.secret})
+    return render(
+        request, "accounts/tokens.html", {"tokens": tokens, "form": ApiTokenForm(), "new_secret": issued.secret}
+    )
 
 
 @login_required
@@ -111,10 +117,16 @@ def client_record(request: HttpRequest, client_id) -> HttpResponse:
     ctx = context_from_request(request)
     identity = services.read_client_identity(ctx, client)
     emergency = policies.has_emergency_access(request.user, client)
-    return render(request, "accounts/client_record.html", {
-        "client": client, "identity": identity, "emergency": emergency,
-        "shown_name": services.name_for_viewer(request.user, client),
-    })
+    return render(
+        request,
+        "accounts/client_record.html",
+        {
+            "client": client,
+            "identity": identity,
+            "emergency": emergency,
+            "shown_name": services.name_for_viewer(request.user, client),
+        },
+    )
 
 
 @login_required
@@ -126,8 +138,11 @@ def emergency_access(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         access = _open_access(request, form)
         if access is not None:
-            messages.warning(request, f"Emergency access open until {timezone.localtime(access.expires_at):%H:%M} UTC. "
-                             "It is logged and will be reviewed.")
+            messages.warning(
+                request,
+                f"Emergency access open until {timezone.localtime(access.expires_at):%H:%M} UTC. "
+                "It is logged and will be reviewed.",
+            )
             return redirect("client_record", client_id=access.client_id)
     mine = EmergencyAccess.objects.filter(staff=request.user)[:20]
     return render(request, "accounts/emergency_access.html", {"form": form, "mine": mine})
@@ -140,8 +155,11 @@ def _open_access(request, form) -> EmergencyAccess | None:
         return None
     try:
         return privacy_services.open_emergency_access(
-            context_from_request(request), client, reason=form.cleaned_data["reason"],
-            minutes=form.cleaned_data["minutes"], policy=policies.can_open_emergency_access,
+            context_from_request(request),
+            client,
+            reason=form.cleaned_data["reason"],
+            minutes=form.cleaned_data["minutes"],
+            policy=policies.can_open_emergency_access,
         )
     except ValidationError as exc:
         apply_validation_error(form, exc)
@@ -159,14 +177,42 @@ def emergency_review(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 privacy_services.review_emergency_access(
-                    context_from_request(request), access, note=form.cleaned_data["note"],
+                    context_from_request(request),
+                    access,
+                    note=form.cleaned_data["note"],
                     policy=policies.can_review_emergency_access,
                 )
                 messages.success(request, "Review recorded.")
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
         return redirect("emergency_review")
-    pending = EmergencyAccess.objects.filter(reviewed_at__isnull=True).exclude(staff=request.user).select_related(
-        "staff", "client")
+    pending = (
+        EmergencyAccess.objects.filter(reviewed_at__isnull=True)
+        .exclude(staff=request.user)
+        .select_related("staff", "client")
+    )
     done = EmergencyAccess.objects.filter(reviewed_at__isnull=False).select_related("staff", "reviewed_by")[:50]
     return render(request, "accounts/emergency_review.html", {"pending": pending, "done": done, "form": ReviewForm()})
+
+
+@login_required
+@require_http_methods(["GET"])
+def access_log(request: HttpRequest) -> HttpResponse:
+    """A client sees every audited access to their data: who, what, when."""
+    _require_role(request, Role.CLIENT)
+    entries = transparency.access_history(context_from_request(request), request.user)
+    return render(request, "accounts/access_log.html", {"entries": entries})
+
+
+@login_required
+@reauthentication_required
+@require_http_methods(["GET", "POST"])
+def data_export(request: HttpRequest) -> HttpResponse:
+    """Download everything about me as JSON (asks for a fresh sign-in first)."""
+    _require_role(request, Role.CLIENT)
+    if request.method == "GET":
+        return render(request, "accounts/export.html")
+    data = transparency.export_client_data(context_from_request(request), request.user)
+    response = JsonResponse(data, json_dumps_params={"indent": 2, "ensure_ascii": False})
+    response["Content-Disposition"] = 'attachment; filename="confide-my-data.json"'
+    return response

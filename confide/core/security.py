@@ -21,8 +21,7 @@ CSP_DIRECTIVES = {
     "object-src": "'none'",
 }
 PERMISSIONS_POLICY = (
-    "camera=(self), microphone=(self), display-capture=(self), geolocation=(), "
-    "payment=(), usb=(), interest-cohort=()"
+    "camera=(self), microphone=(self), display-capture=(self), geolocation=(), payment=(), usb=(), interest-cohort=()"
 )
 
 

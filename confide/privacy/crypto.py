@@ -46,9 +46,7 @@ def encrypt_text(plaintext: str, *, context: str, ring: KeyRing | None = None) -
     """Encrypt text for a text column (ASCII-safe)."""
     ring = ring or key_ring()
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(ring.key(ring.current_id)).encrypt(
-        nonce, plaintext.encode("utf-8"), context.encode()
-    )
+    sealed = AESGCM(ring.key(ring.current_id)).encrypt(nonce, plaintext.encode("utf-8"), context.encode())
     body = base64.urlsafe_b64encode(nonce + sealed).decode()
     return f"{PREFIX}:{ring.current_id}:{body}"
 

@@ -59,9 +59,7 @@ def parse_key_ring(raw: str) -> KeyRing:
 def _parse_entry(entry: str) -> tuple[str, bytes]:
     key_id, sep, encoded = entry.partition(":")
     if not sep or not KEY_ID_PATTERN.match(key_id):
-        raise ImproperlyConfigured(
-            "CONFIDE_DATA_KEYS entries look like id:base64key (id of letters, digits, _ or -)"
-        )
+        raise ImproperlyConfigured("CONFIDE_DATA_KEYS entries look like id:base64key (id of letters, digits, _ or -)")
     try:
         key = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except (binascii.Error, ValueError):

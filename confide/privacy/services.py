@@ -16,9 +16,7 @@ MIN_REASON_CHARS = 20
 MAX_MINUTES = 240
 
 
-def open_emergency_access(
-    ctx: RequestContext, client, *, reason: str, minutes: int, policy
-) -> EmergencyAccess:
+def open_emergency_access(ctx: RequestContext, client, *, reason: str, minutes: int, policy) -> EmergencyAccess:
     """Grant the acting staff member time-limited access to one client's record.
 
     ``policy`` is ``accounts.policies.can_open_emergency_access`` (passed in so
@@ -37,8 +35,12 @@ def open_emergency_access(
             staff=ctx.user, client=client, reason=reason, expires_at=timezone.now() + timedelta(minutes=minutes)
         )
         record_event(
-            ctx, "emergency_access.open", object_type="emergency_access", object_id=access.pk,
-            subject=client, reason=reason,
+            ctx,
+            "emergency_access.open",
+            object_type="emergency_access",
+            object_id=access.pk,
+            subject=client,
+            reason=reason,
         )
     return access
 

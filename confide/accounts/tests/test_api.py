@@ -11,8 +11,14 @@ pytestmark = pytest.mark.django_db
 
 def test_me_with_session(as_client, client_user):
     body = as_client.get("/api/me").json()
-    assert body == {"id": str(client_user.pk), "email": client_user.email, "role": "client",
-                    "display_name": "Casey", "time_zone": "America/New_York", "mfa_enrolled": False}
+    assert body == {
+        "id": str(client_user.pk),
+        "email": client_user.email,
+        "role": "client",
+        "display_name": "Casey",
+        "time_zone": "America/New_York",
+        "mfa_enrolled": False,
+    }
 
 
 def test_me_without_credentials_is_401_with_a_sentence(client):

@@ -33,8 +33,9 @@ def test_ended_care_relationship_no_longer_grants_access(client_user, therapist,
 
 def test_staff_need_live_emergency_access(client_user, staff):
     assert not policies.can_view_client_record(staff, client_user)
-    grant = EmergencyAccess.objects.create(staff=staff, client=client_user, reason="x" * 30,
-                                           expires_at=timezone.now() + timedelta(minutes=10))
+    grant = EmergencyAccess.objects.create(
+        staff=staff, client=client_user, reason="x" * 30, expires_at=timezone.now() + timedelta(minutes=10)
+    )
     assert policies.can_view_client_record(staff, client_user)
     grant.expires_at = timezone.now() - timedelta(seconds=1)
     grant.save()
@@ -52,8 +53,9 @@ def test_pseudonym_for_everyone_but_the_treating_therapist(client_user, therapis
 
 
 def test_reviewer_must_differ_from_the_staff_who_opened_access(client_user, staff, other_staff):
-    grant = EmergencyAccess.objects.create(staff=staff, client=client_user, reason="x" * 30,
-                                           expires_at=timezone.now() + timedelta(minutes=10))
+    grant = EmergencyAccess.objects.create(
+        staff=staff, client=client_user, reason="x" * 30, expires_at=timezone.now() + timedelta(minutes=10)
+    )
     assert not policies.can_review_emergency_access(staff, grant)
     assert policies.can_review_emergency_access(other_staff, grant)
 

@@ -11,10 +11,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_client_profile_saves_encrypted_identity(as_client, client_user):
-    response = as_client.post(reverse("profile"), {
-        "pseudonym": "Robin", "legal_name": "Casey Q. Public", "date_of_birth": "1990-02-03",
-        "jurisdiction": "US-NJ", "time_zone": "America/New_York",
-    })
+    response = as_client.post(
+        reverse("profile"),
+        {
+            "pseudonym": "Robin",
+            "legal_name": "Casey Q. Public",
+            "date_of_birth": "1990-02-03",
+            "jurisdiction": "US-NJ",
+            "time_zone": "America/New_York",
+        },
+    )
     assert response.status_code == 302
     client_user.refresh_from_db()
     client_user.client_profile.refresh_from_db()
@@ -26,13 +32,23 @@ def test_client_profile_saves_encrypted_identity(as_client, client_user):
 
 @pytest.mark.parametrize(
     ("field", "value", "message"),
-    [("pseudonym", "x", "2 to 40"), ("pseudonym", "me@example.com", "e-mail"),
-     ("jurisdiction", "XX-99", "Select a valid choice"), ("time_zone", "Mars/Olympus", "Select a valid choice"),
-     ("date_of_birth", "31/31/1990", "valid date")],
+    [
+        ("pseudonym", "x", "2 to 40"),
+        ("pseudonym", "me@example.com", "e-mail"),
+        ("jurisdiction", "XX-99", "Select a valid choice"),
+        ("time_zone", "Mars/Olympus", "Select a valid choice"),
+        ("date_of_birth", "31/31/1990", "valid date"),
+    ],
 )
 def test_client_profile_bad_input_is_a_form_error(as_client, client_user, field, value, message):
-    data = {"pseudonym": "Robin", "legal_name": "", "date_of_birth": "", "jurisdiction": "US-NY",
-            "time_zone": "UTC", field: value}
+    data = {
+        "pseudonym": "Robin",
+        "legal_name": "",
+        "date_of_birth": "",
+        "jurisdiction": "US-NY",
+        "time_zone": "UTC",
+        field: value,
+    }
     response = as_client.post(reverse("profile"), data)
     assert response.status_code == 200
     assert message in response.content.decode()
@@ -94,13 +110,15 @@ def test_someone_elses_token_cannot_be_revoked(as_other_client, client_user):
 
 
 def test_staff_emergency_access_requires_a_reason_then_opens_the_record(as_staff, staff, client_user):
-    short = as_staff.post(reverse("emergency_access"), {"client_email": client_user.email, "reason": "check",
-                                                          "minutes": 30})
+    short = as_staff.post(
+        reverse("emergency_access"), {"client_email": client_user.email, "reason": "check", "minutes": 30}
+    )
     assert short.status_code == 200 and "at least 20 characters" in short.content.decode()
     assert not EmergencyAccess.objects.exists()
     reason = "Client sent a message describing a plan; therapist unreachable by phone."
-    response = as_staff.post(reverse("emergency_access"), {"client_email": client_user.email, "reason": reason,
-                                                             "minutes": 30})
+    response = as_staff.post(
+        reverse("emergency_access"), {"client_email": client_user.email, "reason": reason, "minutes": 30}
+    )
     assert response.status_code == 302
     record = as_staff.get(response["Location"])
     assert record.status_code == 200 and "emergency access" in record.content.decode()
@@ -110,8 +128,14 @@ def test_staff_emergency_access_requires_a_reason_then_opens_the_record(as_staff
 def test_emergency_access_is_reviewed_by_another_staff_member(as_staff, staff, other_staff, client_user):
     from confide.core.testing.fixtures import logged_in
 
-    as_staff.post(reverse("emergency_access"), {"client_email": client_user.email, "minutes": 30,
-                                                "reason": "Safety concern, therapist on leave, need contact."})
+    as_staff.post(
+        reverse("emergency_access"),
+        {
+            "client_email": client_user.email,
+            "minutes": 30,
+            "reason": "Safety concern, therapist on leave, need contact.",
+        },
+    )
     access = EmergencyAccess.objects.get()
     assert str(access.pk) not in as_staff.get(reverse("emergency_review")).content.decode()  # not own
     reviewer = logged_in(other_staff)

@@ -14,13 +14,21 @@ from django.test import Client
 
 from confide.accounts.models import ClientProfile, Role, User
 
-PASSWORD = "correct horse battery staple 42"
+PASSWORD = "correct horse battery staple 42"  # noqa: S105 — test persona password
 
 
-def make_user(email: str, role: str, *, name: str = "", mfa: bool | None = None, jurisdiction: str = "US-NY",
-              time_zone: str = "America/New_York") -> User:
-    user = User.objects.create_user(email=email, password=PASSWORD, role=role, display_name=name or email.split("@")[0],
-                                    time_zone=time_zone)
+def make_user(
+    email: str,
+    role: str,
+    *,
+    name: str = "",
+    mfa: bool | None = None,
+    jurisdiction: str = "US-NY",
+    time_zone: str = "America/New_York",
+) -> User:
+    user = User.objects.create_user(
+        email=email, password=PASSWORD, role=role, display_name=name or email.split("@")[0], time_zone=time_zone
+    )
     from allauth.account.models import EmailAddress
 
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
@@ -62,8 +70,9 @@ def client_user(db) -> User:
 
 @pytest.fixture
 def other_client(db) -> User:
-    return make_user("olive@example.test", Role.CLIENT, name="Olive", jurisdiction="US-CA",
-                     time_zone="America/Los_Angeles")
+    return make_user(
+        "olive@example.test", Role.CLIENT, name="Olive", jurisdiction="US-CA", time_zone="America/Los_Angeles"
+    )
 
 
 @pytest.fixture

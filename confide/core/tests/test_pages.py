@@ -40,8 +40,15 @@ def test_unknown_page_is_a_friendly_404_without_debug_details(client):
     assert "Traceback" not in response.content.decode()
 
 
-@pytest.mark.parametrize("path", ["/static/confide/css/confide.css", "/static/confide/js/confide.js",
-                                  "/static/confide/js/htmx.min.js", "/static/ninja/swagger-ui-bundle.js"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/static/confide/css/confide.css",
+        "/static/confide/js/confide.js",
+        "/static/confide/js/htmx.min.js",
+        "/static/ninja/swagger-ui-bundle.js",
+    ],
+)
 def test_static_assets_are_served_by_the_app_itself(client, path):
     response = client.get(path)
     assert response.status_code == 200

@@ -49,14 +49,16 @@ def _env() -> dict[str, str]:
 def test_two_processes_share_channel_layer_and_cache():
     need(redis_available(), "Redis on 127.0.0.1:6379")
     group = f"test-{os.getpid()}-{time.time_ns()}"
-    receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, group], cwd=ROOT, env=_env(),
-                                stdout=subprocess.PIPE, text=True)
+    receiver = subprocess.Popen(
+        [sys.executable, "-c", RECEIVER, group], cwd=ROOT, env=_env(), stdout=subprocess.PIPE, text=True
+    )
     try:
         assert receiver.stdout.readline().strip() == "ready"
         subprocess.run([sys.executable, "-c", SENDER, group], cwd=ROOT, env=_env(), check=True, timeout=60)
         assert receiver.stdout.readline().strip() == "hello from B"
     finally:
         receiver.kill()
-    read = subprocess.run([sys.executable, "-c", READER, group], cwd=ROOT, env=_env(), capture_output=True,
-                          text=True, timeout=60)
+    read = subprocess.run(
+        [sys.executable, "-c", READER, group], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60
+    )
     assert read.stdout.strip() == "set by B"

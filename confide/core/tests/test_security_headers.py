@@ -24,11 +24,15 @@ def test_signed_in_pages_are_not_stored_by_browsers_or_proxies(as_client):
 def test_no_inline_scripts_or_styles_in_rendered_pages(as_client, client):
     import re
 
-    for http, url in [(client, reverse("home")), (client, reverse("account_signup")), (as_client, reverse("profile")),
-                      (as_client, reverse("dashboard")), (client, reverse("privacy"))]:
+    for http, url in [
+        (client, reverse("home")),
+        (client, reverse("account_signup")),
+        (as_client, reverse("profile")),
+        (as_client, reverse("dashboard")),
+        (client, reverse("privacy")),
+    ]:
         html = http.get(url).content.decode()
-        inline_scripts = [s for s in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html)
-                          if "application/json" not in s]
+        inline_scripts = [s for s in re.findall(r"<script(?![^>]*\bsrc=)([^>]*)>", html) if "application/json" not in s]
         assert inline_scripts == [], url
         assert " style=" not in html, url
         assert re.search(r"\son[a-z]+=\"", html) is None, url

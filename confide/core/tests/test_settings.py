@@ -15,8 +15,9 @@ from confide.core.env import env_bool, env_int, env_list, env_secret, generated_
 ROOT = Path(__file__).resolve().parents[3]
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False),
-                                               ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"), [("1", True), ("yes", True), ("ON", True), ("0", False), ("off", False), ("", False)]
+)
 def test_env_bool_accepts_usual_spellings(monkeypatch, raw, expected):
     monkeypatch.setenv("CONFIDE_X", raw)
     assert env_bool("CONFIDE_X") is expected
@@ -64,30 +65,48 @@ def test_generated_secret_is_created_once_with_private_permissions(tmp_path):
 def test_email_urls():
     assert parse_email_url("console:")["EMAIL_BACKEND"].endswith("console.EmailBackend")
     smtp = parse_email_url("smtp://user%40x:p%3Ass@mail.example:587?tls=1")
-    assert (smtp["EMAIL_HOST"], smtp["EMAIL_PORT"], smtp["EMAIL_HOST_USER"], smtp["EMAIL_HOST_PASSWORD"],
-            smtp["EMAIL_USE_TLS"]) == ("mail.example", 587, "user@x", "p:ss", True)
+    assert (
+        smtp["EMAIL_HOST"],
+        smtp["EMAIL_PORT"],
+        smtp["EMAIL_HOST_USER"],
+        smtp["EMAIL_HOST_PASSWORD"],
+        smtp["EMAIL_USE_TLS"],
+    ) == ("mail.example", 587, "user@x", "p:ss", True)
     with pytest.raises(ImproperlyConfigured, match="scheme"):
         parse_email_url("carrier-pigeon://x")
 
 
 def _settings_in_subprocess(env: dict[str, str], expression: str) -> subprocess.CompletedProcess:
-    code = f"import json, django; django.setup(); from django.conf import settings as s; print(json.dumps({expression}))"
+    code = (
+        f"import json, django; django.setup(); from django.conf import settings as s; print(json.dumps({expression}))"
+    )
     base = {k: v for k, v in os.environ.items() if k != "CONFIDE_DATABASE_URL"}
     full_env = {**base, "DJANGO_SETTINGS_MODULE": "confide.settings", **env}
-    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True,
-                          timeout=60)
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_defaults_are_safe():
-    result = _settings_in_subprocess({}, "[s.DEBUG, s.SESSION_COOKIE_SECURE, s.DATABASES['default']['ENGINE'], "
-                                         "s.CHANNEL_LAYERS['default']['BACKEND'], s.IDLE_MINUTES]")
-    assert json.loads(result.stdout) == [False, False, "django.db.backends.sqlite3",
-                                         "channels.layers.InMemoryChannelLayer", 15]
+    result = _settings_in_subprocess(
+        {},
+        "[s.DEBUG, s.SESSION_COOKIE_SECURE, s.DATABASES['default']['ENGINE'], "
+        "s.CHANNEL_LAYERS['default']['BACKEND'], s.IDLE_MINUTES]",
+    )
+    assert json.loads(result.stdout) == [
+        False,
+        False,
+        "django.db.backends.sqlite3",
+        "channels.layers.InMemoryChannelLayer",
+        15,
+    ]
 
 
 def test_https_mode_turns_on_hsts_and_secure_cookies():
-    result = _settings_in_subprocess({"CONFIDE_HTTPS": "1"}, "[s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, "
-                                                             "s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_NAME]")
+    result = _settings_in_subprocess(
+        {"CONFIDE_HTTPS": "1"},
+        "[s.SECURE_HSTS_SECONDS, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SESSION_COOKIE_NAME]",
+    )
     hsts, session_secure, csrf_secure, cookie = json.loads(result.stdout)
     assert hsts >= 31536000 and session_secure and csrf_secure and cookie.startswith("__Host-")
 
@@ -97,22 +116,29 @@ def test_redis_and_postgres_urls_switch_backends():
         {"CONFIDE_REDIS_URL": "redis://127.0.0.1:6379/3"},
         "[s.CHANNEL_LAYERS['default']['BACKEND'], s.CACHES['default']['BACKEND']]",
     )
-    assert json.loads(result.stdout) == ["channels_redis.core.RedisChannelLayer",
-                                         "django.core.cache.backends.redis.RedisCache"]
+    assert json.loads(result.stdout) == [
+        "channels_redis.core.RedisChannelLayer",
+        "django.core.cache.backends.redis.RedisCache",
+    ]
 
 
 @pytest.mark.parametrize(
     ("env", "message"),
-    [({"CONFIDE_DEBUG": "perhaps"}, "CONFIDE_DEBUG"), ({"CONFIDE_IDLE_MINUTES": "0"}, "CONFIDE_IDLE_MINUTES"),
-     ({"CONFIDE_DATA_KEYS": "k1:short"}, "CONFIDE_DATA_KEYS"), ({"CONFIDE_EMAIL_URL": "fax://x"}, "CONFIDE_EMAIL_URL"),
-     ({"CONFIDE_DATABASE_URL": "nonsense"}, "CONFIDE_DATABASE_URL")],
+    [
+        ({"CONFIDE_DEBUG": "perhaps"}, "CONFIDE_DEBUG"),
+        ({"CONFIDE_IDLE_MINUTES": "0"}, "CONFIDE_IDLE_MINUTES"),
+        ({"CONFIDE_DATA_KEYS": "k1:short"}, "CONFIDE_DATA_KEYS"),
+        ({"CONFIDE_EMAIL_URL": "fax://x"}, "CONFIDE_EMAIL_URL"),
+        ({"CONFIDE_DATABASE_URL": "nonsense"}, "CONFIDE_DATABASE_URL"),
+    ],
 )
 def test_bad_settings_stop_start_up_with_the_variable_named(env, message):
     result = _settings_in_subprocess(env, "s.DEBUG")
     if "CONFIDE_DATA_KEYS" in env:  # keys are parsed on first use, so check them explicitly
         code = "import django; django.setup(); from confide.privacy.keys import key_ring; key_ring()"
         full_env = {**os.environ, "DJANGO_SETTINGS_MODULE": "confide.settings", **env}
-        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True,
-                                timeout=60)
+        result = subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=full_env, capture_output=True, text=True, timeout=60
+        )
     assert result.returncode != 0
     assert message in result.stderr

@@ -13,8 +13,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_allowed_access_returns_target_and_is_audited(therapist, client_user, care):
-    result = authorize(RequestContext(therapist), can_view_client_record, client_user,
-                       action="record.view", subject=client_user)
+    result = authorize(
+        RequestContext(therapist), can_view_client_record, client_user, action="record.view", subject=client_user
+    )
     assert result == client_user
     event = AuditEvent.objects.filter(action="record.view").get()
     assert (event.outcome, event.actor_id, event.subject_ref) == ("allowed", therapist.pk, str(client_user.pk))
@@ -28,8 +29,13 @@ def test_denied_access_hides_existence_and_is_audited(other_therapist, client_us
 
 def test_denied_access_can_say_forbidden_instead(other_therapist, client_user):
     with pytest.raises(PermissionDenied):
-        authorize(RequestContext(other_therapist), can_view_client_record, client_user,
-                  action="record.view", hide_existence=False)
+        authorize(
+            RequestContext(other_therapist),
+            can_view_client_record,
+            client_user,
+            action="record.view",
+            hide_existence=False,
+        )
 
 
 def test_anonymous_context_is_always_denied(client_user):

@@ -24,11 +24,21 @@ def test_events_link_to_the_previous_hash(client_user):
 
 
 def test_event_records_who_what_when_where(client_user):
-    event = record_event(RequestContext(client_user, "198.51.100.7", "Firefox"), "intake.view",
-                         object_type="intake", object_id="abc", subject=client_user)
+    event = record_event(
+        RequestContext(client_user, "198.51.100.7", "Firefox"),
+        "intake.view",
+        object_type="intake",
+        object_id="abc",
+        subject=client_user,
+    )
     stored = AuditEvent.objects.get(pk=event.pk)
     assert (stored.actor_id, stored.actor_ref, stored.action, stored.ip, stored.user_agent) == (
-        client_user.pk, str(client_user.pk), "intake.view", "198.51.100.7", "Firefox")
+        client_user.pk,
+        str(client_user.pk),
+        "intake.view",
+        "198.51.100.7",
+        "Firefox",
+    )
     assert stored.subject_ref == str(client_user.pk)
     assert stored.outcome == "allowed"
 

@@ -24,10 +24,22 @@ class Command(BaseCommand):
 
     def handle(self, *args, host: str, port: int, workers: int, **options):
         worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"])  # noqa: S603
-        server = subprocess.Popen([  # noqa: S603
-            sys.executable, "-m", "uvicorn", "confide.asgi:application", "--host", host, "--port", str(port),
-            "--workers", str(workers), "--no-server-header", "--proxy-headers",
-        ])
+        server = subprocess.Popen(  # noqa: S603 — fixed argv, no shell
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "confide.asgi:application",
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--no-server-header",
+                "--proxy-headers",
+            ]
+        )
         self.stdout.write(self.style.SUCCESS(f"Confide is running at http://{host}:{port}/  (Ctrl-C to stop)"))
         try:
             while server.poll() is None and worker.poll() is None:

@@ -21,7 +21,9 @@ class Command(BaseCommand):
             raise SystemExit(2)
         self.stdout.write(f"Re-encrypting under key {key_ring().current_id!r}…")
         report = rotate_all(batch_size=batch_size, progress=lambda line: self.stdout.write("  " + line))
-        self.stdout.write(self.style.SUCCESS(
-            f"Done: {report.rewritten} values and {report.files_rewritten} files re-encrypted, "
-            f"{report.already_current} already current."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Done: {report.rewritten} values and {report.files_rewritten} files re-encrypted, "
+                f"{report.already_current} already current."
+            )
+        )

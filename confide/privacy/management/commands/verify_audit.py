@@ -11,13 +11,17 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         report = verify_chain()
         if report.ok:
-            self.stdout.write(self.style.SUCCESS(
-                f"Audit chain intact: {report.checked} events. Head hash {report.head_hash} "
-                "(record it somewhere else to detect a rewritten chain)."
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"Audit chain intact: {report.checked} events. Head hash {report.head_hash} "
+                    "(record it somewhere else to detect a rewritten chain)."
+                )
+            )
             return
         where = "after the last event" if report.first_broken_id == -1 else f"at event id {report.first_broken_id}"
-        self.stderr.write(self.style.ERROR(
-            f"Audit chain BROKEN {where}: {report.problem}. {report.checked} events before it are intact."
-        ))
+        self.stderr.write(
+            self.style.ERROR(
+                f"Audit chain BROKEN {where}: {report.problem}. {report.checked} events before it are intact."
+            )
+        )
         raise SystemExit(1)

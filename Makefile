@@ -31,7 +31,7 @@ demo: migrate
 ## make run: fresh machine → venv, install, migrate, demo data, server + worker on http://127.0.0.1:8000
 run: demo
 	@echo "Open http://127.0.0.1:8000/ — demo logins are printed above."
-	$(BIN)/python manage.py serve
+	CONFIDE_WEBAUTHN_INSECURE_ORIGIN=1 $(BIN)/python manage.py serve
 
 ## make test: lint, the whole suite on SQLite, then the database tests on PostgreSQL when reachable
 test: install-test lint test-sqlite test-postgres

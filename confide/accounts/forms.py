@@ -11,6 +11,7 @@ from django.db import models
 
 from confide.accounts.models import Role
 from confide.core.jurisdictions import jurisdiction_choices, normalise_jurisdiction
+from confide.core.widgets import FastSelect
 
 
 @lru_cache(maxsize=1)
@@ -45,7 +46,7 @@ class ClientSignupForm(forms.Form):
         "where they are licensed.",
     )
     time_zone = forms.ChoiceField(
-        choices=[], initial="UTC", label="Your time zone", widget=forms.Select(attrs={"data-detect-tz": "1"})
+        choices=[], initial="UTC", label="Your time zone", widget=FastSelect(attrs={"data-detect-tz": "1"})
     )
 
     def __init__(self, *args, **kwargs):
@@ -80,8 +81,8 @@ class ClientProfileForm(forms.Form):
     date_of_birth = forms.DateField(
         required=False, label="Date of birth (optional)", widget=forms.DateInput(attrs={"type": "date"})
     )
-    jurisdiction = forms.ChoiceField(choices=[], label="Where you usually are")
-    time_zone = forms.ChoiceField(choices=[], label="Time zone")
+    jurisdiction = forms.ChoiceField(choices=[], label="Where you usually are", widget=FastSelect)
+    time_zone = forms.ChoiceField(choices=[], label="Time zone", widget=FastSelect(attrs={"data-detect-tz": "1"}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -38,6 +38,7 @@ test: install-test lint test-sqlite test-postgres
 
 lint: install-test
 	$(BIN)/ruff check confide bench tests conftest.py
+	$(BIN)/mypy confide/privacy confide/core/env.py confide/core/jurisdictions.py confide/accounts/services.py confide/accounts/policies.py
 
 format: install-test
 	$(BIN)/ruff format confide bench tests conftest.py

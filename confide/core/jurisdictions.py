@@ -40,6 +40,7 @@ def jurisdiction_name(code: str) -> str:
     except ValidationError:
         return code
     country = pycountry.countries.get(alpha_2=code.split("-")[0])
+    assert country is not None  # normalise_jurisdiction checked it
     if "-" not in code:
         return getattr(country, "common_name", None) or country.name
     sub = pycountry.subdivisions.get(code=code)

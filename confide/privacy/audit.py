@@ -6,6 +6,7 @@ import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +20,7 @@ GENESIS = "0" * 64
 class RequestContext:
     """Who is acting and from where; built once per request or socket."""
 
-    user: object | None
+    user: Any
     ip: str | None = None
     user_agent: str = ""
 

@@ -15,10 +15,10 @@ from django.db import models
 
 from confide.privacy.crypto import decrypt_text, encrypt_text
 
-REGISTRY: list[models.Field] = []
+REGISTRY: list[EncryptedField] = []
 
 
-class _EncryptedMixin:
+class EncryptedField(models.TextField):
     """Shared plumbing: column context, lookups, registry for key rotation."""
 
     def contribute_to_class(self, cls, name, *args, **kwargs):
@@ -39,7 +39,7 @@ class _EncryptedMixin:
         return "TextField"
 
 
-class EncryptedTextField(_EncryptedMixin, models.TextField):
+class EncryptedTextField(EncryptedField):
     """A text column stored as AES-GCM ciphertext."""
 
     def from_db_value(self, value, expression, connection):
@@ -54,7 +54,7 @@ class EncryptedTextField(_EncryptedMixin, models.TextField):
         return encrypt_text(str(value), context=self.crypto_context)
 
 
-class EncryptedJSONField(_EncryptedMixin, models.TextField):
+class EncryptedJSONField(EncryptedField):
     """Any JSON-serialisable value (dict, list, …) stored as one ciphertext."""
 
     def from_db_value(self, value, expression, connection):
@@ -79,12 +79,12 @@ class EncryptedJSONField(_EncryptedMixin, models.TextField):
     def value_to_string(self, obj):
         return json.dumps(self.value_from_object(obj), cls=DjangoJSONEncoder)
 
-    def formfield(self, **kwargs):
+    def formfield(self, form_class=None, choices_form_class=None, **kwargs):
         from django.forms import JSONField as JSONFormField
 
         return JSONFormField(**kwargs)
 
 
-def encrypted_fields() -> list[models.Field]:
+def encrypted_fields() -> list[EncryptedField]:
     """Every encrypted column of every installed model (for rotation)."""
     return list(REGISTRY)

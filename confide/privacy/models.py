@@ -19,8 +19,6 @@ class AuditEventQuerySet(models.QuerySet):
     def delete(self):
         raise AppendOnlyError("audit events cannot be deleted")
 
-    _raw_delete = delete
-
 
 class AuditEvent(models.Model):
     """One access to, or change of, protected data — hash-chained to the previous event.
@@ -37,8 +35,15 @@ class AuditEvent(models.Model):
     id = models.BigAutoField(primary_key=True)
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     at = models.DateTimeField()
+    # No database constraint and no cascade: audit events outlive the accounts they
+    # mention (actor_ref keeps the id inside the hash chain).
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     actor_ref = models.CharField(max_length=64, blank=True, help_text="actor's public id, kept if the user is erased")
     action = models.CharField(max_length=64)

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from django.db import models, transaction
+from django.db import transaction
 
 from confide.privacy.crypto import decrypt_text, encrypt_text, key_id_of
-from confide.privacy.fields import encrypted_fields
+from confide.privacy.fields import EncryptedField, encrypted_fields
 from confide.privacy.keys import key_ring
 
 
@@ -36,7 +36,7 @@ def rotate_all(batch_size: int = 500, progress: Callable[[str], None] | None = N
     return report
 
 
-def _columns() -> Iterable[models.Field]:
+def _columns() -> Iterable[EncryptedField]:
     seen = set()
     for column in encrypted_fields():
         if column.crypto_context not in seen and not column.model._meta.proxy:
@@ -44,7 +44,7 @@ def _columns() -> Iterable[models.Field]:
             yield column
 
 
-def _rotate_column(column: models.Field, batch_size: int, report: RotationReport) -> None:
+def _rotate_column(column: EncryptedField, batch_size: int, report: RotationReport) -> None:
     model, name, current = column.model, column.name, key_ring().current_id
     last_pk = None
     while True:

@@ -96,3 +96,12 @@ def test_verify_audit_command_exits_1_and_names_the_event(client_user, capsys):
 def test_system_events_have_no_actor():
     event = record_event(SYSTEM, "task.reminder_sent")
     assert event.actor_id is None and event.actor_ref == ""
+
+
+def test_deleting_an_account_keeps_its_audit_trail_intact(client_user):
+    _three_events(client_user)
+    actor_ref = str(client_user.pk)
+    client_user.client_profile.delete()
+    client_user.delete()
+    assert AuditEvent.objects.filter(actor_ref=actor_ref).count() == 3
+    assert verify_chain().ok

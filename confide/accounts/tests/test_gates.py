@@ -80,3 +80,13 @@ def test_clinician_with_mfa_reaches_the_dashboard(as_therapist):
 
 def test_client_without_mfa_is_not_gated(as_client):
     assert as_client.get(reverse("dashboard")).status_code == 200
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(client, client_user):
+    from confide.core.testing.fixtures import PASSWORD
+
+    for i in range(5):
+        client.post(reverse("account_login"), {"login": client_user.email, "password": f"wrong-{i}"})
+    blocked = client.post(reverse("account_login"), {"login": client_user.email, "password": PASSWORD})
+    assert "Too many failed login attempts" in blocked.content.decode()
+    assert "_auth_user_id" not in client.session  # even the right password is refused for now

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from importlib import import_module
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,6 +15,7 @@ from django.utils import timezone
 from confide.accounts import policies
 from confide.accounts.models import CareRelationship, Role, User
 from confide.accounts.services import read_client_identity
+from confide.core.plugins import optional_app_module
 from confide.privacy.access import authorize
 from confide.privacy.audit import RequestContext, record_event
 from confide.privacy.models import AuditEvent
@@ -94,18 +94,9 @@ def export_client_data(ctx: RequestContext, client: User) -> dict:
         ],
     }
     for app in EXPORT_APPS:
-        module = _export_module(app)
+        module = optional_app_module(app, "export")
         if module is not None:
             data[app] = module.collect(ctx, client)
     with transaction.atomic():
         record_event(ctx, "data_export", object_type="user", object_id=client.pk, subject=client)
     return data
-
-
-def _export_module(app: str):
-    try:
-        return import_module(f"confide.{app}.export")
-    except ModuleNotFoundError as exc:
-        if exc.name in (f"confide.{app}.export", f"confide.{app}"):
-            return None
-        raise

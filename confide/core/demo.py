@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from importlib import import_module
 
 from django.conf import settings
 from django.db import transaction
 
 from confide.core.env import generated_secret
+from confide.core.plugins import optional_app_module
 
 DEMO_APPS = ("directory", "scheduling", "intake", "safety", "messaging", "telehealth", "records", "billing")
 
@@ -51,19 +51,10 @@ def create_demo() -> DemoPeople:
         people.clients = [_client(email, name, where, tz, people.password) for email, name, where, tz in CLIENTS]
         people.staff = [_person(email, "staff", name, "UTC", people.password) for email, name in STAFF]
     for app in DEMO_APPS:
-        module = _demo_module(app)
+        module = optional_app_module(app, "demo")
         if module is not None:
             module.populate(people)
     return people
-
-
-def _demo_module(app: str):
-    try:
-        return import_module(f"confide.{app}.demo")
-    except ModuleNotFoundError as exc:
-        if exc.name in (f"confide.{app}.demo", f"confide.{app}"):
-            return None
-        raise
 
 
 def _person(email: str, role: str, name: str, tz: str, password: str):

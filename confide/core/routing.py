@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import import_module
+from confide.core.plugins import optional_app_module
 
 REALTIME_APPS = ("messaging", "telehealth", "safety")
 
@@ -10,13 +10,9 @@ REALTIME_APPS = ("messaging", "telehealth", "safety")
 def _collect() -> list:
     patterns: list = []
     for app in REALTIME_APPS:
-        try:
-            module = import_module(f"confide.{app}.routing")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"confide.{app}.routing" and exc.name != f"confide.{app}":
-                raise
-            continue
-        patterns += module.websocket_urlpatterns
+        module = optional_app_module(app, "routing")
+        if module is not None:
+            patterns += module.websocket_urlpatterns
     return patterns
 
 

@@ -20,7 +20,7 @@ class FastSelect(forms.Select):
         selected = {str(v) for v in self.format_value(value)}
         options = "".join(self._option(str(v), str(label), selected) for v, label in self.choices)
         attributes = "".join(
-            f' {escape(k)}' if v is True else f' {escape(k)}="{escape(v)}"'
+            f" {escape(k)}" if v is True else f' {escape(k)}="{escape(v)}"'
             for k, v in final_attrs.items()
             if v not in (None, False)
         )

@@ -4,7 +4,7 @@ from django import forms
 
 from confide.core.widgets import FastSelect
 
-CHOICES = [("", "Choose…"), ("US-NY", "New York"), ("x\"<y", "A <b>tricky</b> & label")]
+CHOICES = [("", "Choose…"), ("US-NY", "New York"), ('x"<y', "A <b>tricky</b> & label")]
 
 
 def test_marks_the_selected_option_and_escapes():

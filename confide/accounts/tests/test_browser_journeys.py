@@ -74,3 +74,22 @@ def test_wrong_password_is_refused_with_a_message(page, live_server):
     page.get_by_role("button", name="Sign In", exact=True).click()
     assert "not correct" in page.content()
     assert "/accounts/login/" in page.url
+
+
+def test_unattended_page_leaves_for_the_signed_out_screen(page, live_server, settings):
+    settings.IDLE_MINUTES = 15
+    make_user("idle@example.test", "client", name="Idle")
+    page.clock.install()
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill("idle@example.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.wait_for_url("**/dashboard/")
+
+    page.clock.fast_forward("10:00")  # ten quiet minutes: still there
+    assert page.url.endswith("/dashboard/")
+    page.clock.fast_forward("05:10")  # past fifteen: the page hides itself and signs out
+    page.wait_for_url("**/account/signed-out/")
+    assert "You were signed out" in page.content()
+    page.goto("/dashboard/")
+    assert "/accounts/login/" in page.url

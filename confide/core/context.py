@@ -6,4 +6,4 @@ from django.conf import settings
 
 
 def site(request) -> dict[str, object]:
-    return {"IDLE_SECONDS": settings.IDLE_MINUTES * 60, "SITE_NAME": "Confide"}
+    return {"IDLE_SECONDS": settings.IDLE_MINUTES * 60, "IDLE_MINUTES": settings.IDLE_MINUTES, "SITE_NAME": "Confide"}

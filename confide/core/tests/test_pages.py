@@ -61,3 +61,8 @@ def test_csrf_failure_is_a_friendly_page():
     response = Client(enforce_csrf_checks=True).post("/accounts/login/", {"login": "x", "password": "y"})
     assert response.status_code == 403
     assert "This form has expired" in response.content.decode()
+
+
+def test_privacy_page_states_the_configured_idle_time(client, settings):
+    settings.IDLE_MINUTES = 20
+    assert "After 20 minutes without activity" in client.get(reverse("privacy")).content.decode()

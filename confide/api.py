@@ -42,7 +42,7 @@ api = NinjaAPI(
     version="1",
     description="Online therapy platform API. Authenticate with your browser session or a personal "
     "access token (Authorization: Bearer cfd_…).",
-    auth=[SessionAuth(), TokenAuth()],
+    auth=[TokenAuth(), SessionAuth()],  # token first: SessionAuth's CSRF check would refuse token POSTs
     urls_namespace="api",
 )
 

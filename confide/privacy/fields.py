@@ -86,5 +86,19 @@ class EncryptedJSONField(EncryptedField):
 
 
 def encrypted_fields() -> list[EncryptedField]:
-    """Every encrypted column of every installed model (for rotation)."""
-    return list(REGISTRY)
+    """Every encrypted column of every installed model (for rotation).
+
+    Migrations build temporary model classes (e.g. SQLite's ``new__`` tables) that
+    also register here; only fields of the models in the app registry count.
+    """
+    from django.apps import apps
+
+    live = []
+    for field in REGISTRY:
+        try:
+            model = apps.get_model(field.model._meta.label)
+        except LookupError:
+            continue
+        if model is field.model:
+            live.append(field)
+    return live

@@ -87,3 +87,13 @@ def test_openapi_schema_and_local_docs(client):
     docs = client.get("/api/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in docs
     assert "cdn" not in docs.lower()
+
+
+def test_token_post_needs_no_csrf_token(client_user):
+    from django.test import Client
+
+    issued = issue_api_token(RequestContext(client_user), client_user, "script")
+    other = issue_api_token(RequestContext(client_user), client_user, "other")
+    http = Client(enforce_csrf_checks=True)
+    response = http.post(f"/api/me/tokens/{other.token.pk}/revoke", HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    assert response.status_code == 204

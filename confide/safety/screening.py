@@ -1,0 +1,463 @@
+"""Risk screening of free text: a lexicon of signals with negation, idiom and context handling.
+
+Pure Python (no Django) so the evaluation bench, the management command and the
+`python -m confide.safety.screening` filter all run the very same code. The
+lexicons are data (``confide/safety/data/lexicon_<lang>.json``); this module
+holds only the rules that combine matches into a level. It is a screening aid
+for humans, never a diagnosis: see docs/safety-screening.md.
+"""
+
+from __future__ import annotations
+
+import bisect
+import enum
+import json
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass, replace
+from functools import cache
+from pathlib import Path
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+# Beyond this many distinct reasons the list stops growing: reviewers need the
+# gist, and a 1 MB paste repeating one phrase must not yield a 1 MB answer.
+MAX_REASONS = 8
+# Words before a match that can negate it ("I would never hurt myself").
+NEGATION_WINDOW = 4
+# Long unpunctuated text is cut into pieces of about this size so every regex
+# works on bounded input; pieces end at a space, so words stay whole.
+PIECE_CHARS = 2000
+# At most this many characters of distinct sentences are matched against the
+# full lexicon per message: repeated sentences are matched once, screening
+# stops at the first urgent finding, and in a longer text a cheap scan for
+# strong risk words decides which sentences are read first (see _reading_order).
+# A 1 MB paste so costs about a second at worst; ordinary messages are read whole.
+MAX_SCANNED_CHARS = 200_000
+
+# Leetspeak inside a word that starts with a letter ("k1ll", "mys3lf", "k!ll");
+# words that start with a digit ("50mg", "2nd") are left alone.
+_LEET_WORD = re.compile(r"(?<![a-z0-9])[a-z]+(?:[0-9@$!|]+[a-z]+)+[0-9]*(?![a-z0-9])")
+_LEET = str.maketrans(
+    {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i", "|": "i"}
+)
+# Letters spelled out one by one with the same separator: "k i l l", "d.i.e", "s-u-i-c-i-d-e".
+_SPACED = re.compile(r"(?<![a-z0-9'])[a-z](?P<sep>[ .*_-])[a-z](?:(?P=sep)[a-z])+(?![a-z0-9'])")
+# Three or more of one letter shrink to two: "sooo" -> "soo", "killlll" -> "kill".
+_REPEATS = re.compile(r"([a-z])\1{2,}")
+
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "\u0060": "'", "\u00b4": "'"})
+_CLAUSE_BREAK = re.compile(r"[,;:()\"]| but | though | although | however | except ")
+_SENTENCE_BREAK = re.compile(r"[.!?\n]+")
+_WORD = re.compile(r"[a-z0-9']+")
+# A negation does not reach across these: "I can't sleep and I want to die".
+_CONJUNCTIONS = frozenset({"and", "so", "because", "cause", "cuz", "then", "or", "now"})
+# A timeframe in a clause with these words is about the past ("I did it on Wednesday").
+_PAST_MARKERS = frozenset({"did", "had", "was", "were", "yesterday", "last", "ago", "went", "happened"})
+_THIRD_PERSON = frozenset({"he", "she", "they", "he's", "she's", "they're", "hes", "shes", "theyre", "his", "her"})
+_FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|me|my|myself|kms)\b")
+# Categories whose patterns are first-person: a "he/she/they" just before the
+# match turns them into a report about someone else.
+_RELABEL_THIRD = {
+    "intent": "others_imminent",
+    "harm_intent": "others_imminent",
+    "plan": "others_imminent",
+    "act": "others_imminent",
+    "ideation": "others_at_risk",
+    "passive": "others_at_risk",
+    "self_harm": "others_at_risk",
+}
+# A past suicide attempt or self-harm is worth a clinician's attention (the
+# strongest single predictor of future risk), so it is `concern` unless the
+# message itself says it is resolved ("years ago", "clean for two years").
+_PAST_CATEGORIES = frozenset({"past_attempt", "self_harm", "ideation"})
+# An act or plan dated to the past ("took 30 pills when I was 16") is a past
+# attempt: concern, like any other history of attempts, not an emergency now.
+_DATED_CATEGORIES = frozenset({"act", "plan", "means"})
+_DISTANT_PAST = re.compile(
+    r"\b(?:(?:years?|months?|weeks?|long time|long) ago|when i was|years back|back in"
+    r"|last (?:year|month|summer|winter|spring|autumn|fall|time)"
+    r"|in (?:19|20)[0-9]{2}|as a (?:teen|teenager|kid|child)|in (?:high school|college|uni|school))\b"
+)
+_IDEATION = frozenset({"ideation", "self_harm"})
+_SUICIDAL = _IDEATION | {"passive", "hopelessness"}
+_VIOLENCE = frozenset({"abuse", "others_at_risk"})
+_ANY_RISK_LEVELS = frozenset({"urgent", "concern"})
+
+
+class Level(enum.StrEnum):
+    """Screening outcome, ordered by how fast a human must look."""
+
+    NONE = "none"
+    CONCERN = "concern"
+    URGENT = "urgent"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order none < concern < urgent, so levels compare by severity."""
+        return _RANK[self]
+
+
+_RANK = {Level.NONE: 0, Level.CONCERN: 1, Level.URGENT: 2}
+
+
+@dataclass(frozen=True)
+class Screening:
+    """A level and the plain-words reasons behind it (empty when the level is none)."""
+
+    level: str
+    reasons: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, object]:
+        """The JSON shape the command line tools print."""
+        return {"level": self.level, "reasons": list(self.reasons)}
+
+
+NOTHING = Screening(Level.NONE.value, ())
+
+
+@dataclass(frozen=True)
+class _Signal:
+    category: str
+    label: str
+    level: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class _Lexicon:
+    signals: tuple[_Signal, ...]
+    idioms: re.Pattern[str] | None
+    negators: frozenset[str]
+    frames: frozenset[str]
+    resolution: re.Pattern[str] | None
+    priority: re.Pattern[str] | None
+
+
+@dataclass(frozen=True)
+class _Hit:
+    category: str
+    label: str
+    level: str
+    snippet: str
+    sentence: int
+    past: bool = False
+
+
+def _expand(pattern: str, terms: dict[str, str]) -> str:
+    """Replace {NAME} with its term until none is left (terms may nest)."""
+    for _ in range(10):
+        expanded = re.sub(r"\{([A-Z]+)\}", lambda m: terms[m.group(1)], pattern)
+        if expanded == pattern:
+            return expanded
+        pattern = expanded
+    raise ValueError(f"lexicon terms nest too deeply in {pattern[:60]!r}")
+
+
+def _bounded(pattern: str) -> str:
+    """Anchor a pattern to whole words, so 'od' never matches inside 'good'."""
+    return rf"(?<![a-z0-9'])(?:{pattern})(?![a-z0-9])"
+
+
+def _alternation(patterns: list[str], terms: dict[str, str]) -> re.Pattern[str] | None:
+    if not patterns:
+        return None
+    return re.compile("|".join(_bounded(_expand(p, terms)) for p in patterns))
+
+
+@cache
+def _lexicon(language: str) -> _Lexicon | None:
+    """Load and compile one language's lexicon once per process; None when we have none."""
+    path = DATA_DIR / f"lexicon_{language}.json"
+    if not path.exists():
+        return None
+    raw = json.loads(path.read_text(encoding="utf-8"))
+    terms = raw.get("terms", {})
+    signals = tuple(
+        _Signal(entry["category"], entry["label"], entry["level"], _alternation(entry["patterns"], terms))
+        for entry in raw["signals"]
+    )
+    return _Lexicon(
+        signals=signals,
+        idioms=_alternation(raw.get("idioms", []), terms),
+        negators=frozenset(raw.get("negators", [])),
+        frames=frozenset(raw.get("frames", [])),
+        resolution=_alternation(raw.get("resolution", []), terms),
+        priority=_priority(raw.get("priority", []), terms),
+    )
+
+
+def _priority(stems: list[str], terms: dict[str, str]) -> re.Pattern[str] | None:
+    """Word starts of strong risk words; sentences holding one are read first in a very long text."""
+    if not stems:
+        return None
+    return re.compile(r"(?<![a-z0-9])(?:" + "|".join(_expand(s, terms) for s in stems) + ")")
+
+
+def normalise(text: str) -> str:
+    """Lower case, compatibility forms, straight apostrophes and single spaces.
+
+    Offsets in the result are what the matchers and reasons use; quoting the
+    normalised text keeps reasons readable ("'gonna kms'") whatever the input's
+    capitals, curly quotes or full-width letters.
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).translate(_APOSTROPHES)
+    text = text.lower()
+    text = re.sub(r"[ \t\r\f\v]+", " ", text).strip()
+    text = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), text)
+    text = _SPACED.sub(lambda m: m.group(0).replace(m.group("sep"), ""), text)
+    return _REPEATS.sub(r"\1\1", text)
+
+
+def _language(locale: str) -> str:
+    return (locale or "en").replace("_", "-").split("-")[0].lower() or "en"
+
+
+def _breaks(text: str, pattern: re.Pattern[str]) -> list[int]:
+    return [m.end() for m in pattern.finditer(text)]
+
+
+class _Context:
+    """Clause and sentence positions of one piece of text, for O(log n) look-ups per match."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.clauses = _breaks(text, _CLAUSE_BREAK)
+        self.sentences = _breaks(text, _SENTENCE_BREAK)
+
+    def clause_start(self, pos: int) -> int:
+        """Start of the clause holding pos; a new sentence also starts a new clause."""
+        starts = (self._before(self.clauses, pos), self._before(self.sentences, pos))
+        return max(starts)
+
+    def clause(self, pos: int) -> str:
+        start = self.clause_start(pos)
+        i = bisect.bisect_right(self.clauses, pos)
+        j = bisect.bisect_right(self.sentences, pos)
+        ends = [len(self.text)]
+        ends += [self.clauses[i]] if i < len(self.clauses) else []
+        ends += [self.sentences[j]] if j < len(self.sentences) else []
+        return self.text[start : min(ends)]
+
+    def sentence_index(self, pos: int) -> int:
+        return bisect.bisect_right(self.sentences, pos)
+
+    def words_before(self, pos: int, count: int) -> list[str]:
+        """Up to count words before pos in the same clause, not reaching back past a conjunction."""
+        start = self.clause_start(pos)
+        words = _WORD.findall(self.text[max(start, pos - 80) : pos])[-count:]
+        cut = max((i + 1 for i, w in enumerate(words) if w in _CONJUNCTIONS), default=0)
+        return words[cut:]
+
+    @staticmethod
+    def _before(breaks: list[int], pos: int) -> int:
+        i = bisect.bisect_right(breaks, pos)
+        return breaks[i - 1] if i else 0
+
+
+def _negated(words: list[str], negators: frozenset[str]) -> bool:
+    return any(w in negators or w.endswith("n't") for w in words)
+
+
+def _judge(match: re.Match[str], signal: _Signal, ctx: _Context, lex: _Lexicon, offset: int) -> _Hit | None:
+    """Decide what one match means in its clause: dropped, relabelled, or kept as it is."""
+    snippet = match.group(0).strip()
+    before = ctx.words_before(match.start(), NEGATION_WINDOW)
+    own_words = _WORD.findall(snippet)
+    intrinsic_negation = _negated(own_words, lex.negators)
+    if not intrinsic_negation and _negated(before, lex.negators):
+        return None
+    category, label, level = signal.category, signal.label, signal.level
+    if category in _RELABEL_THIRD and _THIRD_PERSON.intersection(before[-2:]):
+        category = _RELABEL_THIRD[category]
+        label = "someone else in immediate danger" if category == "others_imminent" else "someone else at risk"
+    if category.startswith("others") and _framed(ctx.clause(match.start()), snippet, lex):
+        return None
+    if category in _PAST_CATEGORIES and "used to" in " ".join(before):
+        category, label = "past_attempt", f"past {signal.label}"
+    if category in _DATED_CATEGORIES and _DISTANT_PAST.search(ctx.clause(match.start())):
+        category, label, level = "past_attempt", f"past {signal.label}", "concern"
+    past = not _PAST_MARKERS.isdisjoint(_WORD.findall(ctx.clause(match.start())))
+    return _Hit(category, label, level, snippet, ctx.sentence_index(match.start()) + offset, past)
+
+
+def _framed(clause: str, snippet: str, lex: _Lexicon) -> bool:
+    """Third-party talk inside fiction, research or work ("the character", "my essay") is not risk."""
+    return not _FIRST_PERSON.search(snippet) and bool(lex.frames.intersection(_WORD.findall(clause)))
+
+
+def _pieces(text: str) -> list[str]:
+    """Cut text into pieces of bounded size at sentence ends or spaces, so each regex pass is short."""
+    pieces, start = [], 0
+    while len(text) - start > PIECE_CHARS:
+        cut = max(text.rfind(". ", start, start + PIECE_CHARS), text.rfind("\n", start, start + PIECE_CHARS))
+        if cut <= start:
+            cut = text.rfind(" ", start, start + PIECE_CHARS)
+        cut = cut + 1 if cut > start else start + PIECE_CHARS
+        pieces.append(text[start:cut])
+        start = cut
+    pieces.append(text[start:])
+    return pieces
+
+
+def _blank_idioms(text: str, lex: _Lexicon) -> str:
+    """Overwrite idioms with spaces (same length) so 'killing me' or 'dying to' can't match a signal."""
+    if lex.idioms is None:
+        return text
+    return lex.idioms.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _units(text: str) -> list[str]:
+    """Sentences (with their closing punctuation), long ones cut into bounded pieces."""
+    units: list[str] = []
+    start = 0
+    for brk in _SENTENCE_BREAK.finditer(text):
+        units += _pieces(text[start : brk.end()])
+        start = brk.end()
+    if start < len(text):
+        units += _pieces(text[start:])
+    return units
+
+
+def _hits(text: str, lex: _Lexicon) -> tuple[list[_Hit], str]:
+    """Matches of every signal, sentence by sentence, within the work bounds described at MAX_SCANNED_CHARS.
+
+    Also returns the distinct sentences read, joined: the message-wide rules
+    (resolution) look only at what was read.
+    """
+    units = _units(text)
+    hits: list[_Hit] = []
+    seen: dict[str, list[_Hit]] = {}
+    scanned = 0
+    for index in _reading_order(units, lex):
+        unit = units[index]
+        if unit not in seen:
+            if scanned >= MAX_SCANNED_CHARS:
+                break
+            scanned += len(unit)
+            seen[unit] = _unit_hits(unit, lex)
+        hits += [replace(h, sentence=index) for h in seen[unit]]
+        if any(h.level == "urgent" for h in seen[unit]):
+            break
+    return hits, " ".join(seen)
+
+
+def _reading_order(units: list[str], lex: _Lexicon) -> list[int]:
+    """Sentences with a strong risk word (and their neighbours) first, then the rest in order.
+
+    Only a text longer than the work budget is read partly; the priority scan
+    makes sure a crisis sentence at the end of a long, calm letter is still read.
+    """
+    if lex.priority is None or sum(map(len, units)) <= MAX_SCANNED_CHARS:
+        return list(range(len(units)))
+    first: dict[int, None] = {}
+    strong = {unit: bool(lex.priority.search(unit)) for unit in dict.fromkeys(units)}
+    for i, unit in enumerate(units):
+        if strong[unit]:
+            first.update(dict.fromkeys(j for j in (i - 1, i, i + 1) if 0 <= j < len(units)))
+    return list(first) + [i for i in range(len(units)) if i not in first]
+
+
+def _unit_hits(unit: str, lex: _Lexicon) -> list[_Hit]:
+    """Judged matches in one sentence, one per distinct finding (a repeated phrase counts once)."""
+    ctx = _Context(_blank_idioms(unit, lex))
+    hits: dict[_Hit, None] = {}
+    for signal in lex.signals:
+        for match in signal.pattern.finditer(ctx.text):
+            hit = _judge(match, signal, ctx, lex, 0)
+            if hit is not None:
+                hits[hit] = None
+    return list(hits)
+
+
+def _resolved(hits: list[_Hit], text: str, lex: _Lexicon) -> list[_Hit]:
+    """Drop past attempts and past self-harm when the message says they are behind the person."""
+    if lex.resolution is None or not lex.resolution.search(text):
+        return hits
+    return [h for h in hits if h.category != "past_attempt"]
+
+
+def _near(a: _Hit, b: _Hit) -> bool:
+    """Signals combine only within one sentence or the next, not across a long letter."""
+    return abs(a.sentence - b.sentence) <= 1
+
+
+def _escalations(hits: list[_Hit]) -> list[str]:
+    """The combination rules: ideation, self-harm or violence plus a timeframe or means become urgent.
+
+    Farewell behaviours (goodbyes, thanks for everything, giving things away)
+    are each ordinary alone; two different ones in one message are a goodbye.
+    """
+    farewells = list({h.snippet: h for h in hits if h.category == "farewell_hint"}.values())
+    reasons = [f"farewell behaviours: {' + '.join(repr(h.snippet) for h in farewells)}"] if len(farewells) > 1 else []
+    for detail in (h for h in hits if h.category == "plan_detail"):
+        means = [h for h in hits if h.category == "weapon" and _near(h, detail)]
+        reasons += [f"plan detail with means: '{detail.snippet}' + '{means[0].snippet}'"] if means else []
+    risky = [h for h in hits if h.level in _ANY_RISK_LEVELS]
+    for esc in (h for h in hits if h.level == "escalator"):
+        for h in risky:
+            if not _near(esc, h) or not _combines(h, esc):
+                continue
+            reasons.append(f"{h.label} with {esc.label}: '{h.snippet}' + '{esc.snippet}'")
+            break
+    return reasons
+
+
+def _combines(risk: _Hit, escalator: _Hit) -> bool:
+    if escalator.category == "vague_intent":
+        return True
+    if escalator.category in ("weapon", "farewell_hint", "plan_detail"):
+        # Means, a goodbye or a chosen place next to any suicidal thought, even a passive one.
+        return risk.category in _SUICIDAL or risk.category in _VIOLENCE
+    if escalator.category == "timeframe":
+        return not escalator.past and (risk.category in _IDEATION or risk.category == "abuse")
+    return risk.category in _IDEATION or risk.category in _VIOLENCE
+
+
+def _decide(hits: list[_Hit]) -> Screening:
+    urgent = [f"{h.label}: '{h.snippet}'" for h in hits if h.level == "urgent"]
+    urgent += _escalations(hits)
+    concern = [f"{h.label}: '{h.snippet}'" for h in hits if h.level == "concern"]
+    if urgent:
+        context = [f"{h.label}: '{h.snippet}'" for h in hits if h.level == "escalator"]
+        return Screening(Level.URGENT.value, _unique(urgent + concern + context))
+    if concern:
+        return Screening(Level.CONCERN.value, _unique(concern))
+    return NOTHING
+
+
+def _unique(reasons: list[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(reasons))[:MAX_REASONS]
+
+
+def screen_text(text: str, *, locale: str = "en") -> Screening:
+    """Screen one message for suicide, self-harm, violence, abuse and eating-disorder risk.
+
+    Returns ``Screening("none", ())`` for empty, emoji-only or unsupported-language
+    text rather than raising: callers screen every message and must never fail
+    on what a client typed. Only a non-string is a programming error.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"screen_text() needs a str, not {type(text).__name__}")
+    lex = _lexicon(_language(locale))
+    normalised = normalise(text)
+    if lex is None or not _WORD.search(normalised):
+        return NOTHING
+    hits, read = _hits(normalised, lex)
+    hits = _resolved(hits, read, lex)
+    return _decide(hits)
+
+
+def main(stdin=None, stdout=None) -> int:
+    """Read one message per line, write one JSON object per line (the same as `manage.py screen_text`)."""
+    stdin, stdout = stdin or sys.stdin, stdout or sys.stdout
+    for line in stdin:
+        stdout.write(json.dumps(screen_text(line.rstrip("\r\n")).as_dict(), ensure_ascii=False) + "\n")
+    stdout.flush()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,256 @@
+"""The text risk screener: what each level means, the traps it must avoid, bad input, and the measured goals.
+
+Examples are written as a clinician would label them (issue 5): urgent = intent,
+plan, means, timeframe, an act in progress or imminent danger to or from someone;
+concern = passive wishes, hopelessness, self-harm without imminence, someone else
+at risk, abuse, dangerous eating; none = everyday language, idioms, negations,
+fiction or research, past and resolved.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from confide.safety import services
+from confide.safety.screening import MAX_REASONS, Screening, normalise, screen_text
+
+DATA = Path(__file__).resolve().parent / "data"
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT / "bench"))
+
+import safety_eval  # noqa: E402
+
+
+def level(text: str) -> str:
+    return screen_text(text).level
+
+
+URGENT = [
+    # acts in progress: overdose with drug names and counts, poison, cutting, ledges
+    "I swallowed 40 of my sertraline",
+    "tonight i'm taking every pill in the cabinet",
+    "just took the whole packet of co-codamol",
+    "i drank bleach ten minutes ago",
+    "I'm cutting right now and it won't stop bleeding",
+    "i'm on the ledge of my balcony",
+    "I'm standing on the railway bridge",
+    "the car is running in the closed garage",
+    # intent, timeframe, plan, means
+    "I'm ready to die tonight",
+    "im gonna unalive myself after my exams",
+    "I want to kill myself and I've got my dad's gun",
+    "I've been stockpiling my quetiapine",
+    "my plan is to crash my car into a tree",
+    "I'm going to step in front of the next train",
+    # safety and farewell
+    "I can't promise I'll be safe tonight",
+    "I won't be here tomorrow",
+    "this is the last time you'll hear from me",
+    "goodbye everyone, thank you for everything",
+    # danger to and from others
+    "I'm going to shoot up my school",
+    "He's got a knife and he's screaming that he'll kill us",
+    "my ex is threatening to hurt the baby",
+    "my sister just took a bottle of pills",
+]
+
+CONCERN = [
+    # self-harm without imminence
+    "I cut my arm again this morning",
+    "I've been burning my thigh with a lighter",
+    "I bang my head against the wall until it bruises",
+    # dangerous eating behaviour
+    "I've been making myself throw up",
+    "I haven't eaten anything in three days",
+    "I've been taking laxatives after every meal",
+    "restricting to 600 calories again",
+    # passive wishes and hopelessness
+    "sometimes I wish I could go to sleep and never wake up",
+    "everyone would be better off without me",
+    "I feel hopeless, nothing will ever get better",
+    # past attempt without resolution
+    "I tried to overdose two years ago",
+    "I took 30 pills when I was 16",
+    # abuse and someone else at risk
+    "My husband shoves me around when he's angry",
+    "my stepdad hits me with a belt",
+    "my friend keeps saying she wants to die",
+    "my dad beats my little brother",
+]
+
+NONE = [
+    # idioms and hyperbole
+    "this traffic is killing me",
+    "I'm dying to see that film",
+    "my boss will kill me if I'm late again lol",
+    "we killed it at the gig",
+    "I'm starving, what's for dinner",
+    "my phone is dying",
+    # negations
+    "I'm not suicidal",
+    "I would never hurt myself",
+    "I don't want to die, I just want the pain to stop",
+    # fiction, research, news
+    "I'm writing a novel where the character kills himself",
+    "we read a paper on suicide prevention in class",
+    # past and resolved
+    "I used to self harm but I've been clean for five years",
+    "I attempted suicide a long time ago and I'm in a good place now",
+    # everyday words that share a lexicon with risk
+    "I bought a rope for rock climbing",
+    "I took 2 ibuprofen for my headache",
+    "I cut my finger chopping onions",
+    "I'm going to cut my hair tonight",
+    "we went to the bridge to take photos",
+    "I'm going to jump on a call after this",
+]
+
+
+@pytest.mark.parametrize("text", URGENT)
+def test_urgent_messages_are_urgent(text):
+    assert level(text) == "urgent"
+
+
+@pytest.mark.parametrize("text", CONCERN)
+def test_concern_messages_are_concern(text):
+    assert level(text) == "concern"
+
+
+@pytest.mark.parametrize("text", NONE)
+def test_everyday_language_is_none(text):
+    assert screen_text(text) == Screening("none", ())
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["im going 2 k1ll mys3lf", "K I L L MYSELF tonight", "i wanna k!ll myself 2nite", "s-u-i-c-i-d-e tonight"],
+)
+def test_leetspeak_and_spaced_letters_are_read_as_words(text):
+    assert level(text) == "urgent"
+
+
+@pytest.mark.parametrize("text", ["kms", "i want to unalive myself", "thinking about sewerslide", "i wanna diee"])
+def test_slang_and_misspellings_are_at_least_concern(text):
+    assert level(text) in {"concern", "urgent"}
+
+
+def test_normalise_undoes_leetspeak_spacing_repeats_and_curly_quotes():
+    assert normalise("K I L L mys3lf \u2019sooooo\u2019") == "kill myself 'soo'"
+    # words that start with a digit are numbers, not leetspeak
+    assert normalise("took 50mg at 4pm") == "took 50mg at 4pm"
+
+
+def test_reasons_name_the_signal_and_quote_the_words():
+    screening = screen_text("I want to kill myself and I've got my dad's gun")
+    assert screening.level == "urgent"
+    assert any("means at hand" in r and "my dad's gun" in r for r in screening.reasons)
+    assert (
+        "dangerous eating behaviour: 'making myself throw up'"
+        in screen_text("I've been making myself throw up").reasons
+    )
+
+
+def test_a_timeframe_only_escalates_a_risk_in_the_same_or_next_sentence():
+    assert level("I'm seeing my sister tonight.") == "none"
+    assert level("I keep thinking about killing myself. Tonight.") == "urgent"
+
+
+def test_past_act_with_a_resolution_is_none_and_without_is_concern():
+    assert level("I overdosed years ago but therapy really helped and it's behind me") == "none"
+    assert level("I overdosed last year") == "concern"
+
+
+def test_third_party_danger_inside_fiction_is_none_but_real_third_party_risk_is_not():
+    assert level("in the movie he's going to kill himself at the end") == "none"
+    assert level("my brother says he wants to kill himself") == "concern"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n", "😀😀😀", "🙂 🔪"[:1], "¿Qué tal?", "今日はいい天気", "12345"])
+def test_empty_emoji_and_foreign_text_are_none(text):
+    assert screen_text(text) == Screening("none", ())
+
+
+def test_unsupported_locale_screens_nothing_rather_than_failing():
+    assert screen_text("I want to die", locale="xx-YY").level == "none"
+    assert screen_text("I want to die", locale="en_GB").level == "concern"
+
+
+@pytest.mark.parametrize("value", [None, 42, b"kill myself", ["kill myself"]])
+def test_non_string_is_a_type_error(value):
+    with pytest.raises(TypeError):
+        screen_text(value)
+
+
+def test_one_megabyte_of_repeated_trigger_finishes_with_bounded_reasons():
+    screening = screen_text("kill myself " * 87_382)
+    assert screening.level == "concern"
+    assert len(screening.reasons) <= MAX_REASONS
+
+
+def test_a_crisis_at_the_end_of_a_long_calm_letter_is_still_found():
+    letter = "We walked in the park and the weather was fine. " * 21_000 + "I am going to kill myself tonight."
+    assert len(letter) > 1_000_000
+    assert level(letter) == "urgent"
+
+
+def test_services_reexports_the_same_verb():
+    assert services.screen_text is screen_text
+    assert services.Screening is Screening
+
+
+def test_as_dict_is_the_command_line_shape():
+    assert screen_text("I feel hopeless").as_dict() == {"level": "concern", "reasons": ["hopelessness: 'hopeless'"]}
+
+
+def _goals(name: str) -> dict[str, float]:
+    figures, _errors = safety_eval.evaluate(safety_eval.load(DATA / name))
+    return figures
+
+
+def test_development_set_meets_the_three_goals():
+    figures = _goals("eval_messages.jsonl")
+    assert figures["messages"] >= 300
+    assert figures["urgent_recall"] >= 0.95
+    assert figures["concern_or_worse_recall"] >= 0.90
+    assert figures["none_flagged_urgent"] < 0.05
+
+
+def test_heldout_set_floor():
+    # Written before the rules were generalised and never tuned message by
+    # message. It does not reach urgent recall 0.95 yet: this asserts the
+    # honest current floor (docs/safety-screening.md has the figures), so a
+    # regression fails while the gap stays visible.
+    figures = _goals("heldout_messages.jsonl")
+    assert figures["messages"] >= 120
+    assert figures["urgent_recall"] >= 0.90
+    assert figures["concern_or_worse_recall"] >= 0.90
+    assert figures["none_flagged_urgent"] < 0.05
+
+
+def test_reviewer_set_floor():
+    # The reviewer's 90 independent messages; concern recall is below the goal (see the docs).
+    figures = _goals("reviewer_messages.jsonl")
+    assert figures["messages"] >= 90
+    assert figures["urgent_recall"] >= 0.90
+    assert figures["concern_or_worse_recall"] >= 0.75
+    assert figures["none_flagged_urgent"] < 0.05
+
+
+def test_module_runs_as_a_line_filter():
+    result = subprocess.run(
+        [sys.executable, "-m", "confide.safety.screening"],
+        input="I'm going to kill myself tonight\nthis traffic is killing me\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=60,
+        check=True,
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["level"] for line in lines] == ["urgent", "none"]
+    assert lines[1]["reasons"] == []

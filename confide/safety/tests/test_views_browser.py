@@ -1,0 +1,62 @@
+"""Safety pages in real Chromium: help page (client and anonymous), alerts, event — axe-clean, badge updates."""
+
+import re
+
+import pyotp
+import pytest
+
+from confide.accounts.services import start_care
+from confide.core.testing.browser import axe_violations
+from confide.core.testing.fixtures import PASSWORD, make_user
+from confide.safety.models import SafetyEvent
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def sign_in(page, user) -> None:
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.wait_for_load_state()
+    if "/accounts/2fa/authenticate/" in page.url:  # clinicians confirm with their authenticator
+        page.locator("input[name=code]").fill(pyotp.TOTP(user._totp_secret).now())
+        page.get_by_role("button", name=re.compile("Sign In|Authenticate|Verify", re.I)).click()
+    page.wait_for_url("**/dashboard/")
+
+
+def test_anonymous_help_page_country_chooser(page, live_server):
+    page.goto("/help/now/")
+    assert axe_violations(page) == []
+    page.get_by_label("Country").select_option("GB")
+    page.get_by_role("button", name="Show crisis lines").click()
+    assert "Samaritans" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+
+
+def test_client_presses_help_and_therapist_sees_the_alert(page, live_server, browser_context):
+    client = make_user("help.client@example.test", "client", name="Quinn")
+    therapist = make_user("help.therapist@example.test", "therapist", name="Dr Help")
+    start_care(client, therapist)
+    sign_in(page, client)
+    page.goto("/help/now/")
+    assert "988" in page.locator("main").inner_text()
+    page.get_by_role("button", name="I need help now").click()
+    page.wait_for_url("**/help/now/")
+    assert "have been told" in page.locator("main").inner_text()
+    assert axe_violations(page) == []
+    assert SafetyEvent.objects.filter(client=client).count() == 1
+
+    page.context.clear_cookies()
+    sign_in(page, therapist)
+    badge = page.locator("[data-badge-url] .badge")
+    badge.wait_for()
+    assert badge.inner_text().startswith("1")
+    page.goto("/safety/alerts/")
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Open event from").first.click()
+    page.get_by_label("Follow-up note").fill("Called Quinn; safe at home with partner; session booked tomorrow.")
+    assert axe_violations(page) == []
+    page.get_by_role("button", name="Close event").click()
+    page.wait_for_url("**/safety/alerts/")
+    assert SafetyEvent.objects.get(client=client).status == "closed"

@@ -282,3 +282,7 @@ TURN_TTL_SECONDS = env_int("CONFIDE_TURN_TTL_SECONDS", 3600, minimum=60, maximum
 
 # --- API -----------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20
+
+# Tests: content types and permissions are re-created by post_migrate after each flush, so
+# serialized_rollback must not restore them too (duplicate keys on PostgreSQL otherwise).
+TEST_NON_SERIALIZED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]

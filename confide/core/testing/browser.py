@@ -111,3 +111,22 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
         for v in violations
         if v["impact"] in impacts
     ]
+
+
+def sign_in(page, user) -> None:
+    """Sign a persona in through the real login form (and its TOTP step for clinicians)."""
+    import re
+
+    import pyotp
+
+    from confide.core.testing.fixtures import PASSWORD
+
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(user.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In", exact=True).click()
+    page.wait_for_load_state()
+    if "/accounts/2fa/authenticate/" in page.url:  # clinicians confirm with their authenticator
+        page.locator("input[name=code]").fill(pyotp.TOTP(user._totp_secret).now())
+        page.get_by_role("button", name=re.compile("Sign In|Authenticate|Verify", re.I)).click()
+    page.wait_for_url("**/dashboard/")

@@ -9,8 +9,8 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from confide.core.testing.browser import axe_violations
-from confide.core.testing.fixtures import PASSWORD, make_user
+from confide.core.testing.browser import axe_violations, sign_in
+from confide.core.testing.fixtures import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -18,12 +18,6 @@ SKIP_PREFIXES = ("/accounts/logout", "/account/signed-out", "/admin/", "/api/", 
 MAX_PAGES = 40
 
 
-def _sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
-    page.wait_for_load_state()
 
 
 def _crawl(page, base_url: str, start: str) -> dict[str, int]:
@@ -63,21 +57,7 @@ def test_anonymous_pages_load_nothing_external_and_are_accessible(page, live_ser
 
 @pytest.mark.parametrize(("role", "mfa"), [("client", False), ("therapist", True), ("staff", True)])
 def test_signed_in_pages_load_nothing_external_and_are_accessible(page, live_server, role, mfa):
-    make_user(f"crawl-{role}@example.test", role, mfa=mfa)
-    _sign_in(page, f"crawl-{role}@example.test")
-    if mfa:  # complete the second step with the enrolled TOTP code
-        import pyotp
-        from allauth.mfa.models import Authenticator
-
-        from confide.accounts.models import User
-
-        user = User.objects.get(email=f"crawl-{role}@example.test")
-        secret = Authenticator.objects.get(user=user, type="totp").wrap().instance.data["secret"]
-        from confide.accounts.adapter import MfaAdapter
-
-        page.get_by_label("Code").fill(pyotp.TOTP(MfaAdapter().decrypt(secret)).now())
-        page.get_by_role("button", name="Sign In", exact=True).click()
-        page.wait_for_url("**/dashboard/")
+    sign_in(page, make_user(f"crawl-{role}@example.test", role, mfa=mfa))
     statuses = _check_pages(page, live_server, "/dashboard/")
     assert statuses["/dashboard/"] == 200
 
@@ -85,11 +65,11 @@ def test_signed_in_pages_load_nothing_external_and_are_accessible(page, live_ser
 def test_phone_width_dashboard_has_no_horizontal_scroll(browser_context, live_server):
     from confide.core.testing.browser import new_guarded_page
 
-    make_user("phone@example.test", "client")
+    user = make_user("phone@example.test", "client")
     browser_context.close()
     context = browser_context.browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740})
     page = new_guarded_page(context, live_server.url)
-    _sign_in(page, "phone@example.test")
+    sign_in(page, user)
     for path in ["/dashboard/", "/account/profile/", "/privacy/", "/"]:
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

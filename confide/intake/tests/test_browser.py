@@ -2,26 +2,15 @@
 
 import re
 
-import pyotp
 import pytest
 
-from confide.core.testing.browser import axe_violations
-from confide.core.testing.fixtures import PASSWORD, make_user
+from confide.core.testing.browser import axe_violations, sign_in
+from confide.core.testing.fixtures import make_user
 from confide.intake.models import MeasureResponse
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def sign_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
-    page.wait_for_load_state()
-    if "/accounts/2fa/authenticate/" in page.url:  # clinicians confirm with their authenticator
-        page.locator("input[name=code]").fill(pyotp.TOTP(user._totp_secret).now())
-        page.get_by_role("button", name=re.compile("Sign In|Authenticate|Verify", re.I)).click()
-    page.wait_for_url("**/dashboard/")
 
 
 def test_client_fills_phq9_on_a_360px_phone(page, live_server):

@@ -1,28 +1,16 @@
 """Safety pages in real Chromium: help page (client and anonymous), alerts, event — axe-clean, badge updates."""
 
-import re
 
-import pyotp
 import pytest
 
 from confide.accounts.services import start_care
-from confide.core.testing.browser import axe_violations
-from confide.core.testing.fixtures import PASSWORD, make_user
+from confide.core.testing.browser import axe_violations, sign_in
+from confide.core.testing.fixtures import make_user
 from confide.safety.models import SafetyEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def sign_in(page, user) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(user.email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
-    page.wait_for_load_state()
-    if "/accounts/2fa/authenticate/" in page.url:  # clinicians confirm with their authenticator
-        page.locator("input[name=code]").fill(pyotp.TOTP(user._totp_secret).now())
-        page.get_by_role("button", name=re.compile("Sign In|Authenticate|Verify", re.I)).click()
-    page.wait_for_url("**/dashboard/")
 
 
 def test_anonymous_help_page_country_chooser(page, live_server):

@@ -17,8 +17,10 @@ from ninja.security import HttpBearer, SessionAuth
 from confide.accounts.api import router as accounts_router
 from confide.directory.api import router as directory_router
 from confide.intake.api import router as intake_router
+from confide.messaging.api import router as messaging_router
 from confide.safety.api import router as safety_router
 from confide.scheduling.api import router as scheduling_router
+from confide.telehealth.api import router as telehealth_router
 
 
 class TokenAuth(HttpBearer):
@@ -90,3 +92,5 @@ api.add_router("/directory/", directory_router, tags=["directory"])
 api.add_router("/safety/", safety_router, tags=["safety"])
 api.add_router("/intake/", intake_router, tags=["intake"])
 api.add_router("/scheduling/", scheduling_router, tags=["scheduling"])
+api.add_router("/messaging/", messaging_router, tags=["messaging"])
+api.add_router("/telehealth/", telehealth_router, tags=["telehealth"])

@@ -69,6 +69,8 @@ INSTALLED_APPS = [
     "confide.safety",
     "confide.intake",
     "confide.scheduling",
+    "confide.messaging",
+    "confide.telehealth",
 ]
 
 MIDDLEWARE = [
@@ -279,6 +281,10 @@ STUN_URLS = env_list("CONFIDE_STUN_URLS", [])
 TURN_URLS = env_list("CONFIDE_TURN_URLS", [])
 TURN_SECRET = env_secret("CONFIDE_TURN_SECRET") or ""
 TURN_TTL_SECONDS = env_int("CONFIDE_TURN_TTL_SECONDS", 3600, minimum=60, maximum=86400)
+
+# --- messaging (owned by confide/messaging; documented in docs/configuration.md) --------
+MESSAGE_ATTACHMENT_MAX_BYTES = env_int("CONFIDE_MESSAGE_ATTACHMENT_MAX_MB", 10, minimum=1, maximum=100) * 1024 * 1024
+MESSAGE_NOTIFY_DELAY_MINUTES = env_int("CONFIDE_MESSAGE_NOTIFY_DELAY_MINUTES", 15, minimum=1, maximum=24 * 60)
 
 # --- API -----------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

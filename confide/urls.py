@@ -28,4 +28,6 @@ urlpatterns = [
     path("", include("confide.safety.urls")),
     path("", include("confide.intake.urls")),
     path("", include("confide.scheduling.urls")),
+    path("", include("confide.messaging.urls")),
+    path("", include("confide.telehealth.urls")),
 ]

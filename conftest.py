@@ -6,7 +6,7 @@ import pytest
 
 from confide.core.testing.services import strict
 
-pytest_plugins = ["confide.core.testing.fixtures", "confide.core.testing.browser"]
+pytest_plugins = ["confide.core.testing.fixtures", "confide.core.testing.browser", "confide.core.testing.asgi"]
 
 
 def pytest_report_header(config):

@@ -1,12 +1,18 @@
 """Quality and speed of the text risk screener against the labelled message sets.
 
-Usage: python bench/safety_eval.py [--show-errors]   (no Django needed)
+Usage: python bench/safety_eval.py [--show-errors] [--dev-only]   (no Django needed)
 
-Three sets, each reported on its own: ``eval`` is the development set (the
-lexicon was tuned against it, so its figures flatter the engine); ``heldout``
-and ``reviewer`` were written apart from the rules and are the honest measure.
-``--show-errors`` lists mistakes on the development set only: reading the
-held-out mistakes one by one would turn them into a second development set.
+Development sets (the rules were tuned on all four, so their figures flatter the
+engine): ``eval`` (the original set), ``dev2`` (120 messages written for the
+second round), ``heldout`` and ``reviewer`` (held out in the first round, turned
+into development data in the second once their misses had been read).
+
+Held-out set: ``blind`` (``blind_messages.jsonl``), written by someone who has
+never seen the rules. It is the only honest measure and is reported on its own;
+when the file does not exist yet it is skipped. ``--show-errors`` lists mistakes
+on the development sets only, never on the blind set: reading its mistakes would
+turn it into one more development set. ``--dev-only`` does not even load the
+blind set, for whoever is changing the rules.
 
 Prints precision and recall per level, the 3x3 confusion matrix and the three
 goals of issue 5 for every set, then throughput, p95 latency on a 10 KB message
@@ -27,11 +33,14 @@ sys.path.insert(0, str(ROOT))
 from confide.safety.screening import screen_text  # noqa: E402
 
 DATA = ROOT / "confide" / "safety" / "tests" / "data"
-SETS = {
+DEVELOPMENT_SETS = {
     "eval": DATA / "eval_messages.jsonl",
+    "dev2": DATA / "dev2_messages.jsonl",
     "heldout": DATA / "heldout_messages.jsonl",
     "reviewer": DATA / "reviewer_messages.jsonl",
 }
+HELDOUT_SETS = {"blind": DATA / "blind_messages.jsonl"}
+SETS = DEVELOPMENT_SETS | HELDOUT_SETS
 EVAL_SET = SETS["eval"]
 LEVELS = ("none", "concern", "urgent")
 GOALS = {"urgent_recall": 0.95, "concern_or_worse_recall": 0.90, "none_flagged_urgent_max": 0.05}
@@ -144,19 +153,29 @@ def _print_set(name: str, figures: dict[str, object]) -> None:
 
 
 def main(argv: list[str]) -> int:
-    results: dict[str, object] = {}
-    for name, path in SETS.items():
+    development: dict[str, object] = {}
+    for name, path in DEVELOPMENT_SETS.items():
         if not path.exists():
             continue
         figures, errors = evaluate(load(path))
-        _print_set(name, figures)
-        results[name] = figures
-        if name == "eval" and "--show-errors" in argv:
+        _print_set(f"development {name}", figures)
+        development[name] = figures
+        if "--show-errors" in argv:
             for row, got in errors:
                 print(f"  expected {row['level']:>7} got {got:>7}: {row['text'][:110]}")
+    heldout: dict[str, object] = {}
+    for name, path in HELDOUT_SETS.items():
+        if "--dev-only" in argv:
+            print(f"== held-out {name}: not loaded (--dev-only)")
+        elif not path.exists():
+            print(f"== held-out {name}: {path.name} does not exist yet, skipped")
+        else:
+            figures, _errors = evaluate(load(path))  # never printed: see the module docstring
+            _print_set(f"held-out {name}", figures)
+            heldout[name] = figures
     timing = speed(load())
     print(f"speed: {timing}")
-    print(json.dumps({"bench": "safety_eval", "sets": results} | timing))
+    print(json.dumps({"bench": "safety_eval", "development": development, "heldout": heldout} | timing))
     return 0
 
 

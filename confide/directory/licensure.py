@@ -25,6 +25,8 @@ from confide.core.jurisdictions import jurisdiction_name, normalise_jurisdiction
 # Countries that license per state/province: a national code does not cover them.
 SUBNATIONAL_LICENSING = frozenset({"US", "CA", "AU"})
 PSYPACT = "psypact"
+# The search-index key of the PSYPACT privilege (not a jurisdiction code: those never start with "*").
+PSYPACT_KEY = "*psypact"
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,12 @@ def covering_jurisdictions(code: str) -> list[str]:
     if "-" in code and country not in SUBNATIONAL_LICENSING:
         return [code, country]
     return [code]
+
+
+def lookup_keys(code: str, members: set[str] | None = None) -> list[str]:
+    """Search-index keys whose entries may treat a client in ``code``: the rule of ``may_treat`` as keys."""
+    members = psypact_members() if members is None else members
+    return covering_jurisdictions(code) + ([PSYPACT_KEY] if code in members else [])
 
 
 def psypact_members() -> set[str]:

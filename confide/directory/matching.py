@@ -21,13 +21,13 @@ from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from confide.core.jurisdictions import jurisdiction_name, normalise_jurisdiction
 from confide.directory import models, policies
 from confide.directory.licensure import may_treat
-from confide.directory.search import listable, open_soon_expr
+from confide.directory.search import entries_for, has_term, open_soon_expr
 from confide.privacy.access import authorize
 from confide.privacy.audit import RequestContext
 
@@ -139,24 +139,24 @@ def rank(answers: dict, *, limit: int = 10, now: datetime | None = None, today: 
     now = now or timezone.now()
     today = today or timezone.localdate()
     qs = candidates(answers, today).annotate(open_soon=open_soon_expr(now), score=score_expr(answers))
-    qs = qs.order_by("-open_soon", "-score", F("soonest_open_at").asc(nulls_last=True), "display_name", "id")
-    rows = list(qs[:limit].select_related("user").prefetch_related(*_RELATIONS))
+    qs = qs.order_by("-open_soon", "-score", F("soonest_open_at").asc(nulls_last=True), "display_name", "profile_id")
+    ids = list(qs.values_list("profile_id", flat=True)[:limit])
+    by_id = models.TherapistProfile.objects.select_related("user").prefetch_related(*_RELATIONS).in_bulk(ids)
+    rows = [by_id[i] for i in ids]
     names = term_names()
     return [explain(profile, answers, now=now, today=today, names=names) for profile in rows]
 
 
 def candidates(answers: dict, today: date):
-    """Hard constraints only."""
-    qs = listable(answers["jurisdiction"], today).filter(accepting_new_clients=True)
+    """Hard constraints only (search-index rows)."""
+    qs = entries_for(answers["jurisdiction"], today).filter(accepting_new_clients=True)
     if answers.get("modality_required") and answers.get("modality"):
-        qs = qs.filter(modalities__slug=answers["modality"])
+        qs = qs.filter(has_term("modalities", answers["modality"]))
     return qs
 
 
-def _has(relation: str, slug: str) -> Exists:
-    through = getattr(models.TherapistProfile, relation).through
-    term_field = getattr(models.TherapistProfile, relation).field.m2m_reverse_field_name()
-    return Exists(through.objects.filter(therapistprofile_id=OuterRef("pk"), **{f"{term_field}__slug": slug}))
+def _has(relation: str, slug: str) -> Q:
+    return has_term(relation, slug)
 
 
 def _points(condition, weight: int) -> Case:

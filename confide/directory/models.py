@@ -194,6 +194,50 @@ class TherapistProfile(models.Model):
         return now <= self.soonest_open_at <= now + timedelta(days=30)
 
 
+class SearchEntry(models.Model):
+    """A denormalised search row: one per (licence jurisdiction, listed profile), plus one per PSYPACT holder.
+
+    Search and matching read only this table, so a query is one index range on
+    ``(jurisdiction, valid_until)`` and a scan of narrow rows — no join per
+    filter, no licence or compact joins, no account join. ``jurisdiction`` is
+    the *licence's* jurisdiction (``US-NY``, ``DE``) or ``*psypact`` for the
+    compact privilege; a client in ``DE-BE`` looks up ``DE-BE`` and ``DE`` (and
+    ``*psypact`` in member states), see ``licensure.lookup_keys``. Rows exist
+    only for listed profiles (not hidden, account active) and are kept in step
+    by ``search_index`` (signals on every write path, plus
+    ``manage.py rebuild_search_index``). Expiry needs no task: queries compare
+    ``valid_until`` with today.
+    """
+
+    jurisdiction = models.CharField(max_length=10)
+    profile = models.ForeignKey(TherapistProfile, on_delete=models.CASCADE, related_name="search_entries")
+    valid_until = models.DateField()
+    accepting_new_clients = models.BooleanField(default=True)
+    soonest_open_at = models.DateTimeField(null=True, blank=True)
+    fee = models.PositiveIntegerField(default=0)
+    sliding_scale = models.BooleanField(default=False)
+    gender = models.CharField(max_length=12, blank=True, default="")
+    has_evening = models.BooleanField(default=False)
+    has_weekend = models.BooleanField(default=False)
+    display_name = models.CharField(max_length=80)
+    # Taxonomy slugs as "|slug|slug|": a filter is one LIKE on a short column.
+    tags_specialties = models.TextField(blank=True, default="|")
+    tags_approaches = models.TextField(blank=True, default="|")
+    tags_populations = models.TextField(blank=True, default="|")
+    tags_competencies = models.TextField(blank=True, default="|")
+    tags_languages = models.TextField(blank=True, default="|")
+    tags_modalities = models.TextField(blank=True, default="|")
+    tags_insurance = models.TextField(blank=True, default="|")
+
+    class Meta:
+        ordering = ["jurisdiction", "display_name", "id"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "profile"], name="dir_entry_unique")]
+        indexes = [models.Index(fields=["jurisdiction", "valid_until"], name="dir_entry_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.display_name} in {self.jurisdiction}"
+
+
 class Licence(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending verification"

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from confide.core.jurisdictions import normalise_jurisdiction
 from confide.directory import models
-from confide.directory.licensure import licensed_in_q
+from confide.directory.licensure import licensed_in_q, lookup_keys
 
 PAGE_SIZE = 20
 MAX_PAGE = 100
@@ -162,16 +162,17 @@ class SearchPage:
 
 
 def search(filters: SearchFilters, *, now: datetime | None = None, today: date | None = None) -> SearchPage:
-    """Run a search; two or three queries plus one per displayed relation (prefetch)."""
+    """Run a search: two queries on the search index, then the page's profiles (plus prefetches)."""
     now = now or timezone.now()
-    base = listable(filters.jurisdiction, today or timezone.localdate())
+    base = entries_for(filters.jurisdiction, today or timezone.localdate())
     base = _apply_filters(base, filters, now).annotate(open_soon=open_soon_expr(now))
-    counts = base.aggregate(total=Count("id"), open=Count("id", filter=Q(open_soon=1)))
+    counts = base.aggregate(
+        total=Count("profile_id", distinct=True), open=Count("profile_id", filter=Q(open_soon=1), distinct=True)
+    )
     shown = base if filters.include_unavailable else base.filter(open_soon=1)
     total = counts["total"] if filters.include_unavailable else counts["open"]
     start = (filters.page - 1) * PAGE_SIZE
-    # Order and cut using narrow columns only (the covering index), then load the page's rows.
-    ids = list(_ordered(shown, filters).values_list("id", flat=True)[start : start + PAGE_SIZE])
+    ids = list(_ordered(shown, filters).values_list("profile_id", flat=True)[start : start + PAGE_SIZE])
     rows = models.TherapistProfile.objects.filter(id__in=ids).prefetch_related("specialties", "languages", "modalities")
     by_id = {row.id: row for row in rows}
     results = [by_id[i] for i in ids]
@@ -179,8 +180,23 @@ def search(filters: SearchFilters, *, now: datetime | None = None, today: date |
     return SearchPage(filters, results, total, counts["total"] - counts["open"], filters.page, pages)
 
 
+def entries_for(jurisdiction: str, today: date, members: set[str] | None = None) -> QuerySet:
+    """Search-index rows of therapists who may treat in ``jurisdiction`` today (one per profile).
+
+    A profile can have rows under two keys (a New York licence and the PSYPACT
+    privilege); every copied column is equal across its rows, so ``DISTINCT``
+    over the selected columns keeps one. With one key there is nothing to merge.
+    """
+    keys = lookup_keys(jurisdiction, members)
+    rows = models.SearchEntry.objects.filter(jurisdiction__in=keys, valid_until__gte=today).order_by()
+    return rows.distinct() if len(keys) > 1 else rows
+
+
 def listable(jurisdiction: str, today: date, members: set[str] | None = None) -> QuerySet:
-    """Visible profiles whose therapist may treat in ``jurisdiction`` today."""
+    """Visible profiles whose therapist may treat in ``jurisdiction`` today, straight from the normalised tables.
+
+    The reference for the search index: tests compare ``entries_for`` with it.
+    """
     return models.TherapistProfile.objects.filter(hidden=False, user__is_active=True).filter(
         licensed_in_q(jurisdiction, today, members)
     )
@@ -202,8 +218,7 @@ def open_soon_expr(now: datetime) -> Case:
 
 def _apply_filters(qs: QuerySet, filters: SearchFilters, now: datetime) -> QuerySet:
     for name, slug in filters.terms.items():
-        relation = TERM_FILTERS[name][1]
-        qs = qs.filter(**{f"{relation}__slug": slug})
+        qs = qs.filter(has_term(TERM_FILTERS[name][1], slug))
     if filters.gender:
         qs = qs.filter(gender=filters.gender)
     if filters.max_fee is not None:
@@ -217,6 +232,11 @@ def _apply_filters(qs: QuerySet, filters: SearchFilters, now: datetime) -> Query
     return _text_filter(qs, filters.q)
 
 
+def has_term(relation: str, slug: str) -> Q:
+    """Search-index rows whose profile lists this taxonomy term."""
+    return Q(**{f"tags_{relation}__contains": f"|{slug}|"})
+
+
 def text_tokens(q: str) -> list[str]:
     return [t for t in re.findall(r"\w+", q.lower()) if len(t) >= 2][:MAX_TOKENS]
 
@@ -227,11 +247,11 @@ def _text_filter(qs: QuerySet, q: str) -> QuerySet:
     if not tokens:
         return qs.annotate(rank=Value(0, output_field=IntegerField()))
     for token in tokens:
-        qs = qs.filter(search_text__contains=token)
+        qs = qs.filter(profile__search_text__contains=token)
     weights = [
         Case(
             When(display_name__icontains=token, then=Value(3)),
-            When(headline__icontains=token, then=Value(2)),
+            When(profile__headline__icontains=token, then=Value(2)),
             default=Value(1),
             output_field=IntegerField(),
         )
@@ -246,7 +266,7 @@ def _text_filter(qs: QuerySet, q: str) -> QuerySet:
 def _ordered(qs: QuerySet, filters: SearchFilters) -> QuerySet:
     soonest = F("soonest_open_at").asc(nulls_last=True)
     if filters.sort == "fee":
-        return qs.order_by("-open_soon", "fee", soonest, "id")
+        return qs.order_by("-open_soon", "fee", soonest, "profile_id")
     if filters.sort == "soonest":
-        return qs.order_by("-open_soon", soonest, "fee", "id")
-    return qs.order_by("-open_soon", "-rank", soonest, "display_name", "id")
+        return qs.order_by("-open_soon", soonest, "fee", "profile_id")
+    return qs.order_by("-open_soon", "-rank", soonest, "display_name", "profile_id")

@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from faker import Faker
 
 from confide.accounts.models import Role, User
-from confide.directory import models
+from confide.directory import models, search_index
 from confide.directory.licensure import psypact_members
 
 DOMAIN = "seed.confide.test"
@@ -187,6 +187,7 @@ def _insert(people: list) -> None:
         models.Licence.objects.bulk_create([lic for p in people for lic in p[3]])
         for rel, rows in through_rows.items():
             getattr(models.TherapistProfile, rel).through.objects.bulk_create(rows)
+        search_index.rebuild([p[1].pk for p in people])  # bulk_create sends no signals
 
 
 def remove_seeded() -> int:

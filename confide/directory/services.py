@@ -18,7 +18,7 @@ from django.utils.text import slugify
 
 from confide.accounts.models import Role, User
 from confide.core.jurisdictions import normalise_jurisdiction
-from confide.directory import policies
+from confide.directory import policies, search_index
 from confide.directory.licensure import Decision, licensed_in_q, may_treat
 from confide.directory.models import Licence, LicenceType, TherapistProfile
 from confide.privacy.access import authorize
@@ -187,10 +187,9 @@ def update_availability_summary(
     if soonest_open_at is not None and timezone.is_naive(soonest_open_at):
         raise ValidationError("soonest_open_at must be time-zone aware.")
     profile = profile_for(therapist)
-    TherapistProfile.objects.filter(pk=profile.pk).update(
-        soonest_open_at=soonest_open_at,
-        has_evening=has_evening,
-        has_weekend=has_weekend,
-        open_slots_30d=max(0, int(open_slots_30d)),
-        availability_updated_at=timezone.now(),
-    )
+    summary = {"soonest_open_at": soonest_open_at, "has_evening": has_evening, "has_weekend": has_weekend}
+    with transaction.atomic():
+        TherapistProfile.objects.filter(pk=profile.pk).update(
+            **summary, open_slots_30d=max(0, int(open_slots_30d)), availability_updated_at=timezone.now()
+        )
+        search_index.update_availability(profile.pk, **summary)

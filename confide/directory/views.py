@@ -22,7 +22,7 @@ from confide.directory.forms import HideForm, LicenceForm, MatchingForm, PhotoFo
 from confide.directory.models import Licence, TherapistProfile
 from confide.directory.photos import photo_path
 from confide.directory.search import FilterError, SearchFilters, parse_filters, search
-from confide.privacy.audit import context_from_request
+from confide.privacy.audit import context_from_request, record_event
 
 
 def _require_role(request: HttpRequest, role: str) -> None:
@@ -31,12 +31,26 @@ def _require_role(request: HttpRequest, role: str) -> None:
 
 
 def _default_jurisdiction(request: HttpRequest) -> str:
-    """The signed-in client's own location (their own data, read for their own search)."""
+    """The signed-in client's own location (PHI), read for their own search — and audited like any PHI read."""
     if request.user.is_authenticated and request.user.role == Role.CLIENT:
         from confide.accounts.services import client_profile_for
 
-        return client_profile_for(request.user).jurisdiction or ""
+        profile = client_profile_for(request.user)
+        if profile.jurisdiction:
+            record_event(
+                context_from_request(request),
+                "directory.search.own_location",
+                object_type="client_profile",
+                object_id=profile.pk,
+                subject=request.user,
+            )
+        return profile.jurisdiction or ""
     return ""
+
+
+def _search_jurisdiction_default(request: HttpRequest) -> str:
+    """Read the stored location only when the search does not already say where."""
+    return "" if request.GET.get("jurisdiction") else _default_jurisdiction(request)
 
 
 @require_GET
@@ -45,7 +59,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
     partial = bool(request.htmx)
     template = "directory/_results.html" if partial else "directory/search.html"
     try:
-        filters = parse_filters(request.GET, default_jurisdiction=_default_jurisdiction(request))
+        filters = parse_filters(request.GET, default_jurisdiction=_search_jurisdiction_default(request))
     except FilterError as exc:
         first_visit = not request.GET
         context = {"error": "" if first_visit else " ".join(exc.messages), "form": _search_form(request.GET)}

@@ -54,7 +54,49 @@ _WORD = re.compile(r"[a-z0-9']+")
 # A negation does not reach across these: "I can't sleep and I want to die".
 _CONJUNCTIONS = frozenset({"and", "so", "because", "cause", "cuz", "then", "or", "now"})
 # A timeframe in a clause with these words is about the past ("I did it on Wednesday").
-_PAST_MARKERS = frozenset({"did", "had", "was", "were", "yesterday", "last", "ago", "went", "happened"})
+_PAST_MARKERS = frozenset(
+    {
+        "did",
+        "had",
+        "was",
+        "were",
+        "yesterday",
+        "last",
+        "ago",
+        "went",
+        "happened",
+        "earlier",
+        "relapsed",
+        "burned",
+        "burnt",
+    }
+    | {"scratched", "slipped"}
+)
+# "On Sunday" is as often last Sunday as next: it is a timeframe only beside a word that looks ahead
+# ("I'll cut on Sunday", "thinking about doing it on Friday"), so "I relapsed and cut on Sunday" is not urgent.
+_WEEKDAY = re.compile(r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
+_AHEAD = frozenset({"will", "going", "gonna", "planning", "plan", "next", "this", "thinking", "about", "want", "wanna"})
+_AHEAD |= {"ready", "until", "till", "before", "by", "tonight", "tomorrow"}
+# A denial whose object is the match: "I don't have any thoughts of harming myself or anyone else",
+# "no plans to kill myself". Matched against the clause up to the match, so it must end right there.
+_DENIAL = re.compile(
+    r"\b(?:no|not|never|don't|dont|do not|didn't|didnt|haven't|havent|have not|without|deny|denies|denied|zero)"
+    r"(?: (?!and\b|but\b|so\b|then\b)[a-z']+){0,3} (?:thoughts?|thinking|intentions?|intent|plans?|urges?|desires?"
+    r"|wish|wants?|wanted|feelings?|interest)"
+    r"(?: (?!and\b|but\b|so\b|then\b|i\b|other\b|except\b|besides\b|apart\b)[a-z']+){0,2} ?$"
+)
+# A clinician's question answered "no" is not a disclosure: "she asked if I'd thought about suicide and I said no".
+_ASKED = re.compile(r"\b(?:asked|asks|asking|ask) (?:me )?(?:if|whether)\b")
+_ANSWER_NO = re.compile(
+    r"\b(?:said|say|answered|told (?:him|her|them)) (?:no|nope)\b"
+    r"|\bi said i (?:wasn't|'m not|am not|don't|didn't|haven't)"
+)
+# Third-party wording inside the writer's own work or reading ("an essay on why teenagers self-harm").
+_WORK_FRAME = re.compile(
+    r"\b(?:writing|wrote|reading|read|watched|watching|researching|studying|presenting|doing|working on|reviewing)"
+    r" (?:a |an |my |the |our |this |that )?(?:[a-z]+ )?(?:essay|paper|article|report|project|presentation|dissertation"
+    r"|thesis|novel|book|story|documentary|film|movie|course|module|assignment|lecture|podcast|poem|script)\b"
+)
 _THIRD_PERSON = frozenset({"he", "she", "they", "he's", "she's", "they're", "hes", "shes", "theyre", "his", "her"})
 _FIRST_PERSON = re.compile(r"\b(?:i|i'm|im|me|my|myself|kms)\b")
 # Categories whose patterns are first-person: a "he/she/they" just before the
@@ -84,6 +126,9 @@ _IDEATION = frozenset({"ideation", "self_harm"})
 _SUICIDAL = _IDEATION | {"passive", "hopelessness"}
 _VIOLENCE = frozenset({"abuse", "others_at_risk"})
 _ANY_RISK_LEVELS = frozenset({"urgent", "concern"})
+# Escalators that count only next to means at hand: "I'm going to finish it" or "they'll all be sorry"
+# is ordinary alone, urgent beside "a blade" or "my brother's gun".
+_WITH_MEANS_ONLY = frozenset({"resolve", "revenge"})
 
 
 class Level(enum.StrEnum):
@@ -267,7 +312,9 @@ def _judge(match: re.Match[str], signal: _Signal, ctx: _Context, lex: _Lexicon, 
     before = ctx.words_before(match.start(), NEGATION_WINDOW)
     own_words = _WORD.findall(snippet)
     intrinsic_negation = _negated(own_words, lex.negators)
-    if not intrinsic_negation and _negated(before, lex.negators):
+    if not intrinsic_negation and (_negated(before, lex.negators) or _denied(match, ctx)):
+        return None
+    if _asked_and_answered_no(match, ctx) or _in_own_work(match, snippet, ctx):
         return None
     category, label, level = signal.category, signal.label, signal.level
     if category in _RELABEL_THIRD and _THIRD_PERSON.intersection(before[-2:]):
@@ -279,8 +326,41 @@ def _judge(match: re.Match[str], signal: _Signal, ctx: _Context, lex: _Lexicon, 
         category, label = "past_attempt", f"past {signal.label}"
     if category in _DATED_CATEGORIES and _DISTANT_PAST.search(ctx.clause(match.start())):
         category, label, level = "past_attempt", f"past {signal.label}", "concern"
-    past = not _PAST_MARKERS.isdisjoint(_WORD.findall(ctx.clause(match.start())))
+    words = _WORD.findall(ctx.clause(match.start()))
+    past = not _PAST_MARKERS.isdisjoint(words)
+    if category == "timeframe" and _WEEKDAY.fullmatch(snippet):
+        past = past or (_AHEAD.isdisjoint(words) and not any(w.endswith("'ll") for w in words))
     return _Hit(category, label, level, snippet, ctx.sentence_index(match.start()) + offset, past)
+
+
+def _denied(match: re.Match[str], ctx: _Context) -> bool:
+    """'No thoughts of ...', 'don't have any plans to ...' right before the match, in the same clause."""
+    prefix = ctx.text[max(ctx.clause_start(match.start()), match.start() - 120) : match.start()]
+    return bool(_DENIAL.search(prefix))
+
+
+def _sentence(pos: int, ctx: _Context) -> tuple[int, int]:
+    i = bisect.bisect_right(ctx.sentences, pos)
+    start = ctx.sentences[i - 1] if i else 0
+    end = ctx.sentences[i] if i < len(ctx.sentences) else len(ctx.text)
+    return start, end
+
+
+def _asked_and_answered_no(match: re.Match[str], ctx: _Context) -> bool:
+    """A question put to the writer ('asked if I was suicidal') that the same sentence answers 'no'."""
+    start, end = _sentence(match.start(), ctx)
+    if not _ASKED.search(ctx.text, start, match.start()):
+        return False
+    return bool(_ANSWER_NO.search(ctx.text, match.end(), end))
+
+
+def _in_own_work(match: re.Match[str], snippet: str, ctx: _Context) -> bool:
+    """Bare risk words about others in the writer's essay, novel or course, with no 'I' in between."""
+    if _FIRST_PERSON.search(snippet):
+        return False
+    start, _end = _sentence(match.start(), ctx)
+    frames = list(_WORK_FRAME.finditer(ctx.text, start, match.start()))
+    return bool(frames) and not _FIRST_PERSON.search(ctx.text, frames[-1].end(), match.start())
 
 
 def _framed(clause: str, snippet: str, lex: _Lexicon) -> bool:
@@ -395,6 +475,9 @@ def _escalations(hits: list[_Hit]) -> list[str]:
     for detail in (h for h in hits if h.category == "plan_detail"):
         means = [h for h in hits if h.category == "weapon" and _near(h, detail)]
         reasons += [f"plan detail with means: '{detail.snippet}' + '{means[0].snippet}'"] if means else []
+    for resolve in (h for h in hits if h.category in _WITH_MEANS_ONLY or h.category == "vague_intent"):
+        means = [h for h in hits if h.category == "weapon" and _near(h, resolve)]
+        reasons += [f"{resolve.label} with means at hand: '{resolve.snippet}' + '{means[0].snippet}'"] if means else []
     risky = [h for h in hits if h.level in _ANY_RISK_LEVELS]
     for esc in (h for h in hits if h.level == "escalator"):
         for h in risky:
@@ -406,6 +489,8 @@ def _escalations(hits: list[_Hit]) -> list[str]:
 
 
 def _combines(risk: _Hit, escalator: _Hit) -> bool:
+    if escalator.category in _WITH_MEANS_ONLY:
+        return False
     if escalator.category == "vague_intent":
         return True
     if escalator.category in ("weapon", "farewell_hint", "plan_detail"):

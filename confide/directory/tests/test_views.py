@@ -38,6 +38,16 @@ def test_search_page_prefills_the_clients_jurisdiction(as_client, make_therapist
     assert '<option value="US-NY" selected>' in body
 
 
+def test_reading_the_clients_own_location_for_search_is_audited_once(as_client, client_user, make_therapist):
+    from confide.privacy.models import AuditEvent
+
+    make_therapist("Nina Open")
+    as_client.get("/therapists/")
+    as_client.get("/therapists/?jurisdiction=US-NY&specialty=anxiety")  # the location is in the query: no read
+    events = AuditEvent.objects.filter(action="directory.search.own_location")
+    assert [(e.actor_id, e.subject_ref) for e in events] == [(client_user.pk, str(client_user.pk))]
+
+
 def test_search_page_htmx_returns_the_partial_with_out_of_band_count(client, make_therapist):
     make_therapist("Nina Open")
     response = client.get("/therapists/?jurisdiction=US-NY", HTTP_HX_REQUEST="true")

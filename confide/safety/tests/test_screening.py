@@ -220,25 +220,139 @@ def test_development_set_meets_the_three_goals():
     assert figures["none_flagged_urgent"] < 0.05
 
 
-def test_heldout_set_floor():
-    # Written before the rules were generalised and never tuned message by
-    # message. It does not reach urgent recall 0.95 yet: this asserts the
-    # honest current floor (docs/safety-screening.md has the figures), so a
-    # regression fails while the gap stays visible.
-    figures = _goals("heldout_messages.jsonl")
-    assert figures["messages"] >= 120
-    assert figures["urgent_recall"] >= 0.90
-    assert figures["concern_or_worse_recall"] >= 0.90
-    assert figures["none_flagged_urgent"] < 0.05
+@pytest.mark.parametrize(
+    ("name", "size"), [("dev2_messages.jsonl", 120), ("heldout_messages.jsonl", 120), ("reviewer_messages.jsonl", 90)]
+)
+def test_second_round_development_sets_are_classified_exactly(name, size):
+    # heldout and reviewer became development data in the second round (their
+    # misses were read and fixed), dev2 was written for it: all three are now
+    # classified without a mistake, so any regression fails. They say nothing
+    # about unseen text: that is what the blind set is for (docs/safety-screening.md).
+    figures = _goals(name)
+    assert figures["messages"] >= size
+    assert figures["urgent_recall"] == 1.0
+    assert figures["concern_or_worse_recall"] == 1.0
+    assert figures["none_flagged_urgent"] == 0.0
+    assert all(scores["recall"] == 1.0 for scores in figures["per_level"].values())
 
 
-def test_reviewer_set_floor():
-    # The reviewer's 90 independent messages; concern recall is below the goal (see the docs).
-    figures = _goals("reviewer_messages.jsonl")
-    assert figures["messages"] >= 90
-    assert figures["urgent_recall"] >= 0.90
-    assert figures["concern_or_worse_recall"] >= 0.75
-    assert figures["none_flagged_urgent"] < 0.05
+# Second-round rule families: each with messages it must catch and near misses it must leave alone.
+RULE_FAMILIES = {
+    "harm to others": (
+        [
+            ("im gonna stab my flatmate when she gets in", "urgent"),
+            ("I'm going to hurt the kids if he leaves me", "urgent"),
+        ],
+        [
+            ("we're going to shoot the video tomorrow", "none"),
+            ("I'm not going to hurt anyone, I just need to vent", "none"),
+        ],
+    ),
+    "weapon taken somewhere, revenge": (
+        [
+            ("bringing my uncle's rifle to college on friday", "urgent"),
+            ("I've got a knife and they'll all be sorry", "urgent"),
+        ],
+        [("they'll all be sorry they missed this party", "none"), ("I'm taking my knife set to the new flat", "none")],
+    ),
+    "danger from someone else now": (
+        [("my ex is downstairs with an axe", "urgent"), ("he's got a knife and he's going to kill me", "urgent")],
+        [
+            ("my sister is going to kill me when she finds out I broke her phone", "none"),
+            ("she's going to kill me if I'm late", "none"),
+        ],
+    ),
+    "means at hand and resolve": (
+        [
+            ("the tablets are beside me and I'm going to take them all", "urgent"),
+            ("blade in my hand, I'm doing it now", "urgent"),
+        ],
+        [
+            ("I've got my meds, I'm going to take them tonight", "none"),
+            ("I bought a knife and I'm going to use it to carve the turkey", "none"),
+        ],
+    ),
+    "vehicles": (
+        [("gonna swerve into a lorry on the way home", "urgent"), ("I'll crash the car on purpose", "urgent")],
+        [
+            ("I'm going to crash at my mum's tonight", "none"),
+            ("a car hit me on my bike last year but I'm fine", "none"),
+        ],
+    ),
+    "passive wishes and hopelessness": (
+        [
+            ("I'd be okay if I never woke up", "concern"),
+            ("honestly whats the point", "concern"),
+            ("I can't find a single reason to keep going", "concern"),
+            ("im sick of being alive", "concern"),
+            ("there's nothing left for me", "concern"),
+        ],
+        [
+            ("I never wake up on time", "none"),
+            ("what's the point of this meeting", "none"),
+            ("there's nothing left in the fridge", "none"),
+            ("I'm so tired of this job", "none"),
+        ],
+    ),
+    "someone else self-harming or hurt": (
+        [("My son told me he's been cutting", "concern"), ("my stepdad hits my mum", "concern")],
+        [("she's been cutting her hair short", "none"), ("my dad beats my mum at chess every sunday", "none")],
+    ),
+    "dangerous restriction": (
+        [
+            ("I eat one meal every other day", "concern"),
+            ("I haven't eaten in days", "concern"),
+            ("nothing but black coffee since Tuesday", "concern"),
+        ],
+        [("I eat one meal a day during ramadan", "none"), ("I count calories and stay under 2000", "none")],
+    ),
+    "past-dated self-harm": (
+        [("I cut myself on Saturday", "concern"), ("i'm going to cut myself on friday", "urgent")],
+        [("I used to cut but I'm three years clean", "none")],
+    ),
+    "denials and answered questions": (
+        [("my GP asked if I was suicidal and I said yes", "concern")],
+        [
+            ("I have no intention of hurting myself or anyone else", "none"),
+            ("my GP asked if I was suicidal and I said no", "none"),
+        ],
+    ),
+    "resolved past": (
+        [("I tried to end things years ago", "concern")],
+        [("I tried to end things years ago and I'm doing well now", "none")],
+    ),
+    "slang and misspellings": (
+        [("ctb tonight", "urgent"), ("thinking about ctb", "concern"), ("i should just kys", "concern")],
+        [("I'm going to catch the bus tonight", "none")],
+    ),
+    "own essay or course": (
+        [("I'm writing an essay and I self-harm when I'm stressed", "concern")],
+        [("I'm writing an essay on why teenagers self-harm", "none")],
+    ),
+    "bleeding": (
+        [("I cut too deep and the blood won't stop", "urgent")],
+        [("my nose was bleeding this morning", "none")],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [pair for positives, negatives in RULE_FAMILIES.values() for pair in positives + negatives],
+)
+def test_second_round_rule_families_and_their_near_misses(text, expected):
+    assert level(text) == expected
+
+
+def test_typos_of_suicidal_and_myself_are_read():
+    assert level("im suicidial") == "concern"
+    assert level("gonna kil myslef tmrw") == "urgent"
+
+
+def test_reasons_name_the_combination_of_resolve_and_means():
+    screening = screen_text("I'm in the bath with a razor and I'm going to do it")
+    assert screening.level == "urgent"
+    assert any("means at hand" in r and "a razor" in r for r in screening.reasons)
 
 
 def test_module_runs_as_a_line_filter():

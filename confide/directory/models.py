@@ -7,7 +7,7 @@ code: a clinic adds "perinatal mental health" without a release.
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -197,20 +197,25 @@ class TherapistProfile(models.Model):
 class SearchEntry(models.Model):
     """A denormalised search row: one per (licence jurisdiction, listed profile), plus one per PSYPACT holder.
 
-    Search and matching read only this table, so a query is one index range on
-    ``(jurisdiction, valid_until)`` and a scan of narrow rows — no join per
-    filter, no licence or compact joins, no account join. ``jurisdiction`` is
-    the *licence's* jurisdiction (``US-NY``, ``DE``) or ``*psypact`` for the
-    compact privilege; a client in ``DE-BE`` looks up ``DE-BE`` and ``DE`` (and
-    ``*psypact`` in member states), see ``licensure.lookup_keys``. Rows exist
-    only for listed profiles (not hidden, account active) and are kept in step
-    by ``search_index`` (signals on every write path, plus
-    ``manage.py rebuild_search_index``). Expiry needs no task: queries compare
-    ``valid_until`` with today.
+        Search and matching read only this table, so a query is one index range on
+        ``(jurisdiction, valid_until)`` and a scan of narrow rows — no join per
+        filter, no licence or compact joins, no account join. ``jurisdiction`` is
+        the *licence's* jurisdiction (``US-NY``, ``DE``) or ``*psypact`` for the
+        compact privilege; a client in ``DE-BE`` looks up ``DE-BE`` and ``DE`` (and
+        ``*psypact`` in member states), see ``licensure.lookup_keys``; a profile's
+    rows never overlap in time for one lookup, so counts need no DISTINCT. Rows exist
+        only for listed profiles (not hidden, account active) and are kept in step
+        by ``search_index`` (signals on every write path, plus
+        ``manage.py rebuild_search_index``). Expiry needs no task: queries compare
+        ``valid_until`` with today.
     """
 
     jurisdiction = models.CharField(max_length=10)
     profile = models.ForeignKey(TherapistProfile, on_delete=models.CASCADE, related_name="search_entries")
+    # The row counts on days d with valid_after < d <= valid_until. valid_after is date.min unless a
+    # wider key of the same profile already covers earlier days (see search_index._trimmed), so a
+    # lookup never meets two rows of one profile and needs no DISTINCT.
+    valid_after = models.DateField(default=date.min)
     valid_until = models.DateField()
     accepting_new_clients = models.BooleanField(default=True)
     soonest_open_at = models.DateTimeField(null=True, blank=True)
@@ -232,7 +237,25 @@ class SearchEntry(models.Model):
     class Meta:
         ordering = ["jurisdiction", "display_name", "id"]
         constraints = [models.UniqueConstraint(fields=["jurisdiction", "profile"], name="dir_entry_unique")]
-        indexes = [models.Index(fields=["jurisdiction", "valid_until"], name="dir_entry_lookup")]
+        # Covering: counting and ordering read only this index; rows are visited for tags only.
+        indexes = [
+            models.Index(
+                fields=[
+                    "jurisdiction",
+                    "valid_until",
+                    "valid_after",
+                    "accepting_new_clients",
+                    "soonest_open_at",
+                    "fee",
+                    "gender",
+                    "has_evening",
+                    "has_weekend",
+                    "display_name",
+                    "profile",
+                ],
+                name="dir_entry_lookup",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.display_name} in {self.jurisdiction}"

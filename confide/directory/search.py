@@ -164,11 +164,10 @@ class SearchPage:
 def search(filters: SearchFilters, *, now: datetime | None = None, today: date | None = None) -> SearchPage:
     """Run a search: two queries on the search index, then the page's profiles (plus prefetches)."""
     now = now or timezone.now()
-    base = entries_for(filters.jurisdiction, today or timezone.localdate())
+    keys = lookup_keys(filters.jurisdiction)
+    base = entries_for(filters.jurisdiction, today or timezone.localdate(), keys=keys)
     base = _apply_filters(base, filters, now).annotate(open_soon=open_soon_expr(now))
-    counts = base.aggregate(
-        total=Count("profile_id", distinct=True), open=Count("profile_id", filter=Q(open_soon=1), distinct=True)
-    )
+    counts = base.aggregate(total=Count("profile_id"), open=Count("profile_id", filter=Q(open_soon=1)))
     shown = base if filters.include_unavailable else base.filter(open_soon=1)
     total = counts["total"] if filters.include_unavailable else counts["open"]
     start = (filters.page - 1) * PAGE_SIZE
@@ -180,16 +179,17 @@ def search(filters: SearchFilters, *, now: datetime | None = None, today: date |
     return SearchPage(filters, results, total, counts["total"] - counts["open"], filters.page, pages)
 
 
-def entries_for(jurisdiction: str, today: date, members: set[str] | None = None) -> QuerySet:
-    """Search-index rows of therapists who may treat in ``jurisdiction`` today (one per profile).
+def entries_for(jurisdiction: str, today: date, *, keys: list[str] | None = None) -> QuerySet:
+    """Search-index rows of therapists who may treat in ``jurisdiction`` today: at most one per profile.
 
-    A profile can have rows under two keys (a New York licence and the PSYPACT
-    privilege); every copied column is equal across its rows, so ``DISTINCT``
-    over the selected columns keeps one. With one key there is nothing to merge.
+    A profile can hold rows under two of the lookup keys (a New York licence and
+    the PSYPACT privilege); their validity periods never overlap (see
+    ``search_index._trimmed``), so counting needs no DISTINCT.
     """
-    keys = lookup_keys(jurisdiction, members)
-    rows = models.SearchEntry.objects.filter(jurisdiction__in=keys, valid_until__gte=today).order_by()
-    return rows.distinct() if len(keys) > 1 else rows
+    keys = keys if keys is not None else lookup_keys(jurisdiction)
+    return models.SearchEntry.objects.filter(
+        jurisdiction__in=keys, valid_until__gte=today, valid_after__lt=today
+    ).order_by()
 
 
 def listable(jurisdiction: str, today: date, members: set[str] | None = None) -> QuerySet:

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from confide.directory import models
-from confide.directory.licensure import PSYPACT, PSYPACT_KEY, psypact_members
+from confide.directory.licensure import PSYPACT, PSYPACT_KEY, SUBNATIONAL_LICENSING, psypact_members
 
 RELATIONS = ("specialties", "approaches", "populations", "competencies", "languages", "modalities", "insurance")
 COPIED = ("accepting_new_clients", "soonest_open_at", "fee", "sliding_scale", "gender", "has_evening", "has_weekend")
@@ -63,8 +63,44 @@ def _entries(profile_ids: list, members: set[str]) -> Iterable[models.SearchEntr
     for profile in profiles:
         copied = {name: getattr(profile, name) for name in COPIED}
         copied |= {f"tags_{rel}": tags[rel].get(profile.pk, "|") for rel in RELATIONS}
-        for key, valid_until in coverage.get(profile.user_id, {}).items():
-            yield models.SearchEntry(jurisdiction=key, valid_until=valid_until, profile_id=profile.pk, **copied)
+        for key, (after, until) in _trimmed(coverage.get(profile.user_id, {}), members).items():
+            yield models.SearchEntry(
+                jurisdiction=key, valid_after=after, valid_until=until, profile_id=profile.pk, **copied
+            )
+
+
+def _trimmed(keys: dict, members: set[str]) -> dict:
+    """key → (valid_after, valid_until) such that no client lookup sees two rows of the profile on one day.
+
+    Keys that one client lookup can meet together (``lookup_keys``): a region and its country (outside
+    state-licensing countries), and a compact member state and ``*psypact``. The wider key keeps its
+    whole validity; the narrower one counts only after the wider one ends (and is dropped when it ends
+    first). The union of days stays exactly what ``may_treat`` allows.
+    """
+    out = {}
+    for key, until in keys.items():
+        wider = [keys[w] for w in _wider_keys(key, members) if w in keys]
+        after = max(wider, default=date.min)
+        if after < until:
+            out[key] = (after, until)
+    return out
+
+
+def _wider_keys(key: str, members: set[str]) -> list[str]:
+    if key == PSYPACT_KEY:
+        return []
+    wider = [PSYPACT_KEY] if _meets_psypact(key, members) else []
+    country = key.split("-")[0]
+    if "-" in key and country not in SUBNATIONAL_LICENSING:
+        wider.append(country)
+    return wider
+
+
+def _meets_psypact(key: str, members: set[str]) -> bool:
+    """Does some client lookup contain both ``key`` and ``*psypact``?"""
+    if key in members:
+        return True
+    return "-" not in key and any(m.startswith(f"{key}-") and key not in SUBNATIONAL_LICENSING for m in members)
 
 
 def _coverage(user_ids: list, members: set[str]) -> dict:

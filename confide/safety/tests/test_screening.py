@@ -368,3 +368,14 @@ def test_module_runs_as_a_line_filter():
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [line["level"] for line in lines] == ["urgent", "none"]
     assert lines[1]["reasons"] == []
+
+
+def test_blind_set_floor():
+    # The honest measure (written by someone who never saw the rules), 2026-11-23: urgent 0.667,
+    # concern-or-worse 0.517, none→urgent 1.7 %. The goals are NOT met (docs/safety-screening.md);
+    # this asserts today's figures as a floor so a regression cannot slip in.
+    figures = _goals("blind_messages.jsonl")
+    assert figures["messages"] == 180
+    assert figures["urgent_recall"] >= 0.66
+    assert figures["concern_or_worse_recall"] >= 0.51
+    assert figures["none_flagged_urgent"] <= 0.02

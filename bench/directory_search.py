@@ -1,6 +1,10 @@
 """Directory search and matching latency over HTTP (uvicorn) at 100,000 therapists.
 
-Usage: python bench/directory_search.py [--postgres] [--therapists N] [--rounds R]   (prints one JSON line)
+Usage: python bench/directory_search.py [--postgres] [--therapists N] [--rounds R] [--reuse]   (prints one JSON line)
+
+``--reuse`` keeps the seeded database between runs (SQLite: var/bench_directory.sqlite3;
+PostgreSQL: confide_bench_directory) and only migrates it, so a re-run after a code change
+takes seconds instead of minutes of seeding.
 
 Seeds N synthetic therapists (``seed_directory``'s generator) into a throwaway
 SQLite file or PostgreSQL database (confide_bench_directory), starts uvicorn
@@ -66,11 +70,13 @@ MATCH_ANSWERS = {
 }
 
 
-def _configure(postgres: bool) -> str:
+def _configure(postgres: bool, reuse: bool) -> str:
     if postgres:
         os.environ["CONFIDE_DATABASE_URL"] = "postgres://postgres@127.0.0.1:5432/confide_bench_directory"
         return "postgresql"
-    os.environ["CONFIDE_DATABASE_URL"] = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
+    folder = ROOT / "var" if reuse else Path(tempfile.mkdtemp())
+    folder.mkdir(exist_ok=True)
+    os.environ["CONFIDE_DATABASE_URL"] = f"sqlite:///{folder}/bench_directory.sqlite3"
     return "sqlite"
 
 
@@ -143,11 +149,12 @@ def main() -> None:
     postgres = "--postgres" in sys.argv
     count = int(sys.argv[sys.argv.index("--therapists") + 1]) if "--therapists" in sys.argv else 100_000
     rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else 20
-    database = _configure(postgres)
+    reuse = "--reuse" in sys.argv
+    database = _configure(postgres, reuse)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "confide.settings")
     os.environ["CONFIDE_LOG_LEVEL"] = "ERROR"
     if postgres:
-        _recreate_postgres_database()
+        _recreate_postgres_database(keep=reuse)
     import django
 
     django.setup()
@@ -155,9 +162,12 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     t0 = time.perf_counter()
+    from confide.directory.models import TherapistProfile
     from confide.directory.seeding import seed_therapists
 
-    seed_therapists(count, seed=42)
+    missing = count - TherapistProfile.objects.count() if reuse else count
+    if missing > 0:
+        seed_therapists(missing, seed=42, start=count - missing)
     seed_seconds = time.perf_counter() - t0
     from django.db import connection
 
@@ -195,10 +205,13 @@ def _client_token() -> str:
     return issue_api_token(SYSTEM, user, "bench").secret
 
 
-def _recreate_postgres_database() -> None:
+def _recreate_postgres_database(*, keep: bool) -> None:
     import psycopg
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = 'confide_bench_directory'").fetchone()
+        if exists and keep:
+            return
         conn.execute("DROP DATABASE IF EXISTS confide_bench_directory")
         conn.execute("CREATE DATABASE confide_bench_directory")
 

@@ -19,7 +19,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, QuerySet, Value, W
 from django.utils import timezone
 
 from confide.core.jurisdictions import normalise_jurisdiction
-from confide.directory import models
+from confide.directory import models, search_index
 from confide.directory.licensure import licensed_in_q, lookup_keys
 
 PAGE_SIZE = 20
@@ -242,12 +242,12 @@ def text_tokens(q: str) -> list[str]:
 
 
 def _text_filter(qs: QuerySet, q: str) -> QuerySet:
-    """Every word must appear in name, headline or bio; name hits weigh 3, headline 2, bio 1."""
+    """Every word must start a word in name, headline or bio (full-text index); name hits weigh 3,
+    headline 2, bio 1."""
     tokens = text_tokens(q)
     if not tokens:
         return qs.annotate(rank=Value(0, output_field=IntegerField()))
-    for token in tokens:
-        qs = qs.filter(profile__search_text__contains=token)
+    qs = qs.filter(profile_id__in=search_index.text_matches(tokens))
     weights = [
         Case(
             When(display_name__icontains=token, then=Value(3)),

@@ -16,11 +16,13 @@ no arguments re-creates every row (``manage.py rebuild_search_index``).
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from confide.directory import models
@@ -46,13 +48,57 @@ def rebuild(profile_ids: Iterable | None = None, *, batch: int = BATCH) -> int:
         ids = list(dict.fromkeys(profile_ids))
     members = psypact_members()
     written = 0
+    if profile_ids is None and connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608 — constant name
     for chunk in _chunks(ids, batch):
         with transaction.atomic():
             models.SearchEntry.objects.filter(profile_id__in=chunk).delete()
             rows = list(_entries(chunk, members))
             models.SearchEntry.objects.bulk_create(rows, batch_size=1000)
+            _sync_text(chunk)
             written += len(rows)
     return written
+
+
+# --- free text -------------------------------------------------------------------------------
+# Word-prefix search over name, headline and bio: SQLite's FTS5 (a virtual table filled here) or
+# PostgreSQL's full-text search (a GIN expression index on TherapistProfile.search_text, no copy).
+FTS_TABLE = "directory_profile_fts"
+
+
+def _fts_rowid(profile_id) -> int:
+    """FTS5 rows need integer ids; 64 bits of the UUID (a clash among 10^5 profiles: ~10^-10)."""
+    return int.from_bytes(uuid.UUID(str(profile_id)).bytes[:8], "big", signed=True)
+
+
+def _sync_text(profile_ids: list) -> None:
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL indexes search_text itself
+    texts = models.TherapistProfile.objects.filter(pk__in=profile_ids).values_list("pk", "search_text")
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"DELETE FROM {FTS_TABLE} WHERE rowid = %s",  # noqa: S608 — constant name
+            [(_fts_rowid(pid),) for pid in profile_ids],
+        )
+        cursor.executemany(
+            f"INSERT INTO {FTS_TABLE} (rowid, profile_id, body) VALUES (%s, %s, %s)",  # noqa: S608
+            [(_fts_rowid(pid), uuid.UUID(str(pid)).hex, text) for pid, text in texts],
+        )
+
+
+def text_matches(tokens: list[str]) -> RawSQL:
+    """Ids of profiles whose name, headline or bio has a word starting with every token."""
+    words = [part for token in tokens for part in token.split("_") if part]
+    if connection.vendor == "sqlite":
+        query = " AND ".join(f'"{word}"*' for word in words)
+        sql = "SELECT profile_id FROM directory_profile_fts WHERE directory_profile_fts MATCH %s"
+        return RawSQL(sql, (query,))  # noqa: S611 — constant SQL, the search words are a bound parameter
+    query = " & ".join(f"{word}:*" for word in words)
+    sql = (
+        "SELECT id FROM directory_therapistprofile WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', %s)"
+    )
+    return RawSQL(sql, (query,))  # noqa: S611 — constant SQL, the search words are a bound parameter
 
 
 def _entries(profile_ids: list, members: set[str]) -> Iterable[models.SearchEntry]:
@@ -161,6 +207,10 @@ def _profile_saved(sender, instance, **kwargs) -> None:
     rebuild([instance.pk])
 
 
+def _profile_deleted(sender, instance, **kwargs) -> None:
+    _sync_text([instance.pk])  # its search rows went with it (cascade); drop its text row too
+
+
 def _licence_changed(sender, instance, **kwargs) -> None:
     rebuild(models.TherapistProfile.objects.filter(user_id=instance.therapist_id).values_list("pk", flat=True))
 
@@ -224,6 +274,7 @@ def connect() -> None:
     from django.contrib.auth import get_user_model
 
     post_save.connect(_profile_saved, sender=models.TherapistProfile, dispatch_uid="search_index.profile")
+    post_delete.connect(_profile_deleted, sender=models.TherapistProfile, dispatch_uid="search_index.profile_gone")
     post_save.connect(_licence_changed, sender=models.Licence, dispatch_uid="search_index.licence_saved")
     post_delete.connect(_licence_changed, sender=models.Licence, dispatch_uid="search_index.licence_deleted")
     post_save.connect(_user_saved, sender=get_user_model(), dispatch_uid="search_index.user")

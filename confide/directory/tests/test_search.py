@@ -68,6 +68,25 @@ def test_search_text_needs_every_word(make_therapist):
     assert run(q="anxiety panic") == ["Ana"]
 
 
+def test_search_text_matches_word_beginnings_and_follows_edits(make_therapist):
+    profile = make_therapist("Ana", bio="Trauma-informed, EMDR; grief")
+    make_therapist("Ben", bio="dramatherapy")
+    assert run(q="inform") == ["Ana"]  # a word beginning
+    assert run(q="rauma") == []  # not the middle of a word
+    assert run(q="ther") == []  # "dramatherapy" does not start with it
+    profile.bio = "Couples work"
+    profile.save()
+    assert (run(q="trauma"), run(q="couple")) == ([], ["Ana"])
+    profile.delete()
+    assert run(q="couple") == []
+
+
+def test_search_text_with_symbols_is_not_a_query_language(make_therapist):
+    make_therapist("Ana", bio="anxiety")
+    for q in ['anx" OR *', "anx:* | x", "AND anx", "NEAR(anx)", "anx_iety", "(anx)"]:
+        run(q=q)  # no error whatever the operators; words are matched as words
+
+
 def test_search_sorts(make_therapist):
     make_therapist("Dear Soon", fee=200, open_in_days=1)
     make_therapist("Cheap Late", fee=50, open_in_days=9)

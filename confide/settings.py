@@ -268,11 +268,17 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"strip_query": {"()": "confide.core.logs.StripQueryStrings"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
         "django.security.DisallowedHost": {"level": "ERROR"},
         "django.db.backends": {"level": "INFO"},
+        # Access lines keep method, path and status; never the query string (searches, tokens).
+        # (Listing a logger here replaces uvicorn's own handlers: both print through ours, to stderr.)
+        "uvicorn.access": {"handlers": ["stderr"], "filters": ["strip_query"], "propagate": False},
+        "uvicorn.error": {"handlers": ["stderr"], "filters": ["strip_query"], "propagate": False},
+        "django.request": {"filters": ["strip_query"]},
     },
 }
 
@@ -285,6 +291,9 @@ TURN_TTL_SECONDS = env_int("CONFIDE_TURN_TTL_SECONDS", 3600, minimum=60, maximum
 # --- messaging (owned by confide/messaging; documented in docs/configuration.md) --------
 MESSAGE_ATTACHMENT_MAX_BYTES = env_int("CONFIDE_MESSAGE_ATTACHMENT_MAX_MB", 10, minimum=1, maximum=100) * 1024 * 1024
 MESSAGE_NOTIFY_DELAY_MINUTES = env_int("CONFIDE_MESSAGE_NOTIFY_DELAY_MINUTES", 15, minimum=1, maximum=24 * 60)
+# Frames a person may send per minute over all their chat sockets (shared through the cache, so per
+# user across app processes when CONFIDE_REDIS_URL is set); typing indicators are throttled separately.
+MESSAGE_RATE_PER_MINUTE = env_int("CONFIDE_MESSAGE_RATE_PER_MINUTE", 120, minimum=10, maximum=1_000_000)
 
 # --- API -----------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

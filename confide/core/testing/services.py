@@ -59,3 +59,10 @@ def using_postgres() -> bool:
     from django.conf import settings
 
     return settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+
+
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now (for servers a test starts)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

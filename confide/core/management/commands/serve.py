@@ -38,6 +38,9 @@ class Command(BaseCommand):
                 str(workers),
                 "--no-server-header",
                 "--proxy-headers",
+                # No permessage-deflate: compression next to secrets leaks lengths, and ~80 KB per socket.
+                "--ws-per-message-deflate",
+                "false",
             ]
         )
         self.stdout.write(self.style.SUCCESS(f"Confide is running at http://{host}:{port}/  (Ctrl-C to stop)"))

@@ -87,6 +87,26 @@ def name_for_viewer(viewer: User, client: User) -> str:
     return client.display_name or "Anonymous client"
 
 
+def names_for_viewer(viewer: User, clients: list[User]) -> dict:
+    """``name_for_viewer`` for many clients in two queries (list pages); client pk → shown name."""
+    treated: set = set()
+    if viewer.role == Role.THERAPIST:
+        treated = set(
+            CareRelationship.objects.filter(
+                therapist=viewer, client__in=clients, status=CareRelationship.Status.ACTIVE
+            ).values_list("client_id", flat=True)
+        )
+    legal = {p.user_id: p.legal_name for p in ClientProfile.objects.filter(user_id__in=treated)}
+    names = {}
+    for client in clients:
+        name = legal.get(client.pk, "") if client.pk != viewer.pk else ""
+        if name:
+            names[client.pk] = f"{name} ({client.display_name})" if client.display_name else name
+        else:
+            names[client.pk] = client.display_name or "Anonymous client"
+    return names
+
+
 def start_care(client: User, therapist: User) -> CareRelationship:
     """Open (or return) the active care relationship between a client and a therapist.
 

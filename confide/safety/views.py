@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from confide.accounts.models import Role
-from confide.accounts.services import name_for_viewer
+from confide.accounts.services import name_for_viewer, names_for_viewer
 from confide.core.forms import apply_validation_error
 from confide.privacy.access import authorize
 from confide.privacy.audit import context_from_request, record_event
@@ -72,7 +72,8 @@ def alerts(request: HttpRequest) -> HttpResponse:
     ctx = context_from_request(request)
     events = list(escalation.events_visible_to(request.user)[:100])
     record_event(ctx, "safety_event.list", object_type="safety_event")
-    rows = [(event, name_for_viewer(request.user, event.client)) for event in events]
+    names = names_for_viewer(request.user, [event.client for event in events])
+    rows = [(event, names[event.client_id]) for event in events]
     my_alerts = Alert.objects.filter(recipient=request.user).select_related("event")[:50]
     context = {"rows": rows, "alerts": my_alerts, "on_call": policies.is_on_call(request.user)}
     return render(request, "safety/alerts.html", context)

@@ -52,6 +52,20 @@ def test_pseudonym_for_everyone_but_the_treating_therapist(client_user, therapis
     assert name_for_viewer(client_user, client_user) == "Casey"
 
 
+def test_names_for_viewer_agrees_with_name_for_viewer(
+    client_user, other_client, therapist, other_therapist, staff, care
+):
+    from confide.accounts.services import names_for_viewer, start_care
+
+    profile = client_user.client_profile
+    profile.legal_name = "Casey Jordan"
+    profile.save()
+    start_care(other_client, therapist)  # treated, but no legal name given
+    clients = [client_user, other_client]
+    for viewer in (therapist, other_therapist, staff, client_user, other_client):
+        assert names_for_viewer(viewer, clients) == {c.pk: name_for_viewer(viewer, c) for c in clients}
+
+
 def test_reviewer_must_differ_from_the_staff_who_opened_access(client_user, staff, other_staff):
     grant = EmergencyAccess.objects.create(
         staff=staff, client=client_user, reason="x" * 30, expires_at=timezone.now() + timedelta(minutes=10)

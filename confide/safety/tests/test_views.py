@@ -103,6 +103,29 @@ def test_alerts_list_has_bounded_queries(care, as_therapist, client_user, django
 
 
 @pytest.mark.django_db
+def test_alerts_list_queries_do_not_grow_with_clients(therapist, as_therapist):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from confide.accounts.services import start_care
+    from confide.core.testing.fixtures import make_user
+
+    def page_queries(count: int) -> int:
+        for i in range(count):
+            client = make_user(f"c{count}-{i}@example.test", "client")
+            start_care(client, therapist)
+            escalation.escalate(
+                RequestContext(user=client), client, source=Source.THERAPIST, level=Level.HIGH, reasons=[]
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert as_therapist.get(reverse("safety_alerts")).status_code == 200
+        return len(queries)
+
+    page_queries(1)  # warm-up: the first request of a session costs a few one-off queries
+    assert page_queries(2) == page_queries(4)
+
+
+@pytest.mark.django_db
 def test_event_detail_therapist_sees_text_staff_sees_no_text(care, as_therapist, as_staff, client_user):
     event = raise_event(client_user)
     url = reverse("safety_event", kwargs={"event_id": event.pk})

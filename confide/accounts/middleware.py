@@ -15,6 +15,9 @@ from confide.accounts.models import Role
 
 LAST_SEEN_KEY = "confide_last_seen"
 TOUCH_INTERVAL_SECONDS = 15
+# Requests a page makes on its own (the safety-alert badge polling) carry this header: they are
+# answered, and still refused once the session is idle, but they are not activity.
+BACKGROUND_HEADER = "HTTP_X_CONFIDE_BACKGROUND"
 
 # Pages a clinician without MFA may still open: sign-in/out and MFA set-up, public pages.
 MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/privacy/", "/help/", "/healthz", "/favicon")
@@ -49,7 +52,8 @@ class IdleLockMiddleware:
         if last_seen is not None and now - float(last_seen) > settings.IDLE_MINUTES * 60:
             logout(request)
             return self._locked_response(request)
-        if last_seen is None or now - float(last_seen) > TOUCH_INTERVAL_SECONDS:
+        background = request.META.get(BACKGROUND_HEADER) == "1"
+        if last_seen is None or (not background and now - float(last_seen) > TOUCH_INTERVAL_SECONDS):
             request.session[LAST_SEEN_KEY] = now
         return None
 

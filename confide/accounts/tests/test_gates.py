@@ -33,6 +33,31 @@ def test_idle_session_is_signed_out_and_asked_to_sign_in_again(as_client, settin
     assert as_client.get(reverse("dashboard")).status_code == 302  # really signed out
 
 
+def test_background_requests_are_answered_but_are_not_activity(as_therapist, settings):
+    settings.IDLE_MINUTES = 15
+    as_therapist.get(reverse("dashboard"))
+    _age_session(as_therapist, 14 * 60)
+    badge = as_therapist.get(reverse("safety_alert_badge"), HTTP_X_CONFIDE_BACKGROUND="1")
+    assert badge.status_code == 200
+    _age_session_by(as_therapist, 2 * 60)  # the badge poll did not reset the clock: 16 minutes idle
+    assert as_therapist.get(reverse("safety_alert_badge"), HTTP_X_CONFIDE_BACKGROUND="1").status_code == 302
+
+
+def test_foreground_requests_are_activity(as_therapist, settings):
+    settings.IDLE_MINUTES = 15
+    as_therapist.get(reverse("dashboard"))
+    _age_session(as_therapist, 14 * 60)
+    as_therapist.get(reverse("dashboard"))
+    _age_session_by(as_therapist, 2 * 60)
+    assert as_therapist.get(reverse("dashboard")).status_code == 200
+
+
+def _age_session_by(http, seconds: float) -> None:
+    session = http.session
+    session[LAST_SEEN_KEY] = float(session[LAST_SEEN_KEY]) - seconds
+    session.save()
+
+
 def test_idle_api_call_gets_401_json(as_client):
     as_client.get(reverse("dashboard"))
     _age_session(as_client, 10_000)

@@ -1,15 +1,14 @@
-// Safety alert badge for therapists and staff: refreshes every 30 s, but only while the person is
-// actually using the page — background polling must not keep an unattended session alive
-// (the server's idle lock counts every request as activity).
+// Safety alert badge for therapists and staff: refreshes every 30 s while the page is visible, so a
+// new alert shows even when nobody touches the keyboard. The polls carry X-Confide-Background, so
+// the server's idle lock does not count them as activity: an unattended session still locks.
 (function () {
   "use strict";
-  var ACTIVE_WINDOW_MS = 120000;
-  var lastActivity = Date.now();
-  ["mousemove", "mousedown", "keydown", "scroll", "touchstart", "focus"].forEach(function (name) {
-    window.addEventListener(name, function () { lastActivity = Date.now(); }, { passive: true });
-  });
   function refresh(badge) {
-    fetch(badge.dataset.badgeUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+    fetch(badge.dataset.badgeUrl, {
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: { "HX-Request": "true", "X-Confide-Background": "1" }
+    })
       .then(function (response) { return response.ok ? response.text() : ""; })
       .then(function (html) {
         var parsed = new DOMParser().parseFromString(html, "text/html");
@@ -21,7 +20,7 @@
     document.querySelectorAll("[data-badge-url]").forEach(function (badge) {
       refresh(badge);
       window.setInterval(function () {
-        if (Date.now() - lastActivity < ACTIVE_WINDOW_MS && document.visibilityState === "visible") refresh(badge);
+        if (document.visibilityState === "visible") refresh(badge);
       }, 30000);
     });
   });

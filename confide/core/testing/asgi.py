@@ -14,6 +14,7 @@ start their own uvicorn processes against PostgreSQL instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import threading
 import time
@@ -21,7 +22,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from confide.core.testing.browser import PageGuard
+from confide.core.testing.browser import assert_no_violations, new_guarded_page
 
 
 @dataclass
@@ -99,15 +100,9 @@ def asgi_browser_context(chromium, asgi_live_server):
 @pytest.fixture
 def asgi_page(asgi_browser_context, asgi_live_server):
     """Like ``page`` (fails on other-origin requests and CSP violations), served over ASGI."""
-    guard = PageGuard(asgi_live_server.url)
-    asgi_browser_context.on("request", guard.on_request)
-    page = asgi_browser_context.new_page()
-    page.on("console", guard.on_console)
-    page.set_default_timeout(15_000)
-    page.guard = guard
+    page = new_guarded_page(asgi_browser_context, asgi_live_server.url)
     yield page
-    assert guard.external == [], f"pages requested other origins: {guard.external}"
-    assert guard.csp_violations == [], f"CSP violations: {guard.csp_violations}"
+    assert_no_violations(page)
 
 
 def session_cookie_header(user) -> str:
@@ -118,3 +113,19 @@ def session_cookie_header(user) -> str:
 
     http = logged_in(user)
     return f"{settings.SESSION_COOKIE_NAME}={http.cookies[settings.SESSION_COOKIE_NAME].value}"
+
+
+@contextlib.contextmanager
+def outside_playwright_loop():
+    """Run asyncio code from a sync test even after Playwright's sync API ran in this process.
+
+    Between its calls, Playwright's sync API leaves its own event loop marked as
+    running in the main thread (it does the same dance itself), which makes
+    ``asyncio.run`` and ``async_to_sync`` refuse to start.
+    """
+    loop = asyncio.events._get_running_loop()
+    asyncio.events._set_running_loop(None)
+    try:
+        yield
+    finally:
+        asyncio.events._set_running_loop(loop)

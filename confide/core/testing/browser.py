@@ -79,25 +79,26 @@ def browser_context(chromium, live_server):
 
 @pytest.fixture
 def page(browser_context, live_server):
-    guard = PageGuard(live_server.url)
-    browser_context.on("request", guard.on_request)
-    page = browser_context.new_page()
-    page.on("console", guard.on_console)
-    page.set_default_timeout(15_000)
-    page.guard = guard
+    page = new_guarded_page(browser_context, live_server.url)
     yield page
-    assert guard.external == [], f"pages requested other origins: {guard.external}"
-    assert guard.csp_violations == [], f"CSP violations: {guard.csp_violations}"
+    assert_no_violations(page)
 
 
 def new_guarded_page(context, base_url: str):
-    """A second page (another person) with the same guards; check ``page.guard`` yourself."""
+    """A page (one more person, or the ``page`` fixture's) that records other-origin requests and CSP
+    violations in ``page.guard``; the fixtures check it with ``assert_no_violations``."""
     guard = PageGuard(base_url)
     context.on("request", guard.on_request)
     page = context.new_page()
     page.on("console", guard.on_console)
+    page.set_default_timeout(15_000)
     page.guard = guard
     return page
+
+
+def assert_no_violations(page) -> None:
+    assert page.guard.external == [], f"pages requested other origins: {page.guard.external}"
+    assert page.guard.csp_violations == [], f"CSP violations: {page.guard.csp_violations}"
 
 
 def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
+
+# Tests open connections from server threads they then stop; persistent connections would outlive
+# them and keep the test database busy at teardown. The benchmarks measure the production default.
+os.environ.setdefault("CONFIDE_DB_CONN_MAX_AGE", "0")
 
 from confide.core.testing.services import strict
 

@@ -75,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "confide.core.security.UploadSizeLimitMiddleware",  # before anything (CSRF) reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -131,6 +132,8 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     }
     _db.setdefault("TEST", {})
 elif _db["ENGINE"] == "django.db.backends.postgresql":
+    # Persistent connections: opening one costs ~13 ms, more than a chat send's whole query work.
+    _db["CONN_MAX_AGE"] = env_int("CONFIDE_DB_CONN_MAX_AGE", 60, minimum=0, maximum=3600)
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("TEST", {})["NAME"] = env_str("CONFIDE_TEST_DATABASE_NAME", "") or None
     if not _db["TEST"]["NAME"]:
@@ -234,8 +237,10 @@ if env_bool("CONFIDE_TRUST_PROXY_HEADERS", False):
 TRUSTED_PROXY_COUNT = env_int("CONFIDE_TRUSTED_PROXY_COUNT", 0, minimum=0, maximum=5)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
-FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 UPLOAD_MAX_BYTES = env_int("CONFIDE_UPLOAD_MAX_MB", 10, minimum=1, maximum=100) * 1024 * 1024
+# Uploads (photos, attachments) are PHI until encrypted: every accepted upload stays in memory (never
+# a plain temporary file), and core.security.UploadSizeLimitMiddleware refuses bigger request bodies
+# before anything reads them. Set below, once the messaging limit is known.
 
 # --- e-mail -----------------------------------------------------------------------
 globals().update(parse_email_url(env_str("CONFIDE_EMAIL_URL", "console:")))
@@ -294,6 +299,8 @@ MESSAGE_NOTIFY_DELAY_MINUTES = env_int("CONFIDE_MESSAGE_NOTIFY_DELAY_MINUTES", 1
 # Frames a person may send per minute over all their chat sockets (shared through the cache, so per
 # user across app processes when CONFIDE_REDIS_URL is set); typing indicators are throttled separately.
 MESSAGE_RATE_PER_MINUTE = env_int("CONFIDE_MESSAGE_RATE_PER_MINUTE", 120, minimum=10, maximum=1_000_000)
+
+FILE_UPLOAD_MAX_MEMORY_SIZE = max(UPLOAD_MAX_BYTES, MESSAGE_ATTACHMENT_MAX_BYTES) + 256 * 1024  # + form fields
 
 # --- API -----------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 20

@@ -63,3 +63,43 @@ class SecurityHeadersMiddleware:
             # Pages for a signed-in person may show PHI: never store them anywhere.
             response.headers["Cache-Control"] = "no-store, private"
         return response
+
+
+class UploadSizeLimitMiddleware:
+    """Refuse an upload larger than any allowed file before its body is read (413).
+
+    Django writes uploads above FILE_UPLOAD_MAX_MEMORY_SIZE to a plain temporary
+    file while parsing; an oversized photo or PDF is PHI that would touch the
+    disk unencrypted before the form could reject it. Browsers send
+    Content-Length with every form post, so this check comes first.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+
+        if request.method in ("POST", "PUT", "PATCH") and self._too_large(
+            request, settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        ):
+            return self._refuse(request, settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+        return self.get_response(request)
+
+    @staticmethod
+    def _too_large(request: HttpRequest, limit: int) -> bool:
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return False  # Django itself rejects a malformed length
+        return length > limit
+
+    @staticmethod
+    def _refuse(request: HttpRequest, limit: int) -> HttpResponse:
+        from django.http import JsonResponse
+        from django.shortcuts import render
+
+        message = f"That upload is too large. Files can be at most {limit // (1024 * 1024)} MB."
+        if request.path.startswith("/api/") or request.headers.get("HX-Request"):
+            return JsonResponse({"detail": message}, status=413)
+        return render(request, "errors/413.html", {"message": message}, status=413)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from django.db import transaction
 
@@ -104,15 +105,14 @@ def _raw_update(model, column, pk, old: str, new: str) -> int:
 
 def rotate_files() -> int:
     """Re-encrypt files in the encrypted storage area (each replaced atomically)."""
-    from django.conf import settings
 
     from confide.privacy.crypto import decrypt_bytes, encrypt_bytes
     from confide.privacy.storage import CONTEXT, EncryptedFileSystemStorage
 
-    root = settings.MEDIA_ROOT / "encrypted"
+    storage, current, count = EncryptedFileSystemStorage(), key_ring().current_id, 0
+    root = Path(storage.location)
     if not root.exists():
         return 0
-    storage, current, count = EncryptedFileSystemStorage(), key_ring().current_id, 0
     for path in sorted(root.rglob("*.bin")):
         name = str(path.relative_to(root))
         sealed = storage.read_raw(name)

@@ -6,7 +6,9 @@ under a random name; views stream the decrypted bytes after a policy check.
 
 from __future__ import annotations
 
+import os
 import secrets
+from functools import cached_property
 from pathlib import PurePosixPath
 
 from django.core.files.base import ContentFile
@@ -21,11 +23,17 @@ class EncryptedFileSystemStorage(FileSystemStorage):
     """FileSystemStorage whose bytes on disk are ciphertext."""
 
     def __init__(self, *args, **kwargs):
-        from django.conf import settings
-
-        kwargs.setdefault("location", str(settings.MEDIA_ROOT / "encrypted"))
         kwargs.setdefault("base_url", None)
         super().__init__(*args, **kwargs)
+
+    @cached_property
+    def base_location(self):
+        """MEDIA_ROOT/encrypted, read when first used (and again after MEDIA_ROOT changes), not at import:
+        model fields build their storage once, when the models load."""
+        from django.conf import settings
+
+        explicit = getattr(self, "_location", None)  # a location given to __init__ wins
+        return self._value_or_setting(explicit, os.path.join(settings.MEDIA_ROOT, "encrypted"))
 
     def get_available_name(self, name: str, max_length: int | None = None) -> str:
         # Never keep the uploaded name: it may itself be PHI ("my-diagnosis.pdf").

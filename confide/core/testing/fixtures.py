@@ -56,6 +56,13 @@ def logged_in(user: User) -> Client:
 
 
 @pytest.fixture(autouse=True)
+def _private_media_root(settings, tmp_path_factory):
+    """Each test writes files (photos, encrypted attachments) under its own folder, never var/media:
+    a test that rotates keys must not meet files another test encrypted."""
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits and caches must not leak from one test to the next."""
     cache.clear()

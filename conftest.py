@@ -3,14 +3,29 @@
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 
 import pytest
-
-# Tests open connections from server threads they then stop; persistent connections would outlive
-# them and keep the test database busy at teardown. The benchmarks measure the production default.
-os.environ.setdefault("CONFIDE_DB_CONN_MAX_AGE", "0")
+from django.conf import settings as _settings
 
 from confide.core.testing.services import strict
+
+# pytest-django has loaded the settings before this file runs, and nothing has opened a database
+# connection yet, so the test database is adjusted in place (environment variables set here would
+# be too late).
+_DB = _settings.DATABASES["default"]
+# Tests open connections from server threads they then stop; persistent connections would outlive
+# them and keep the PostgreSQL test database busy at teardown. The benchmarks measure the default.
+_DB["CONN_MAX_AGE"] = 0
+# SQLite runs use a throwaway database file (in RAM when /dev/shm exists), private to this run: the
+# in-memory default fails with "table is locked" when server threads write at the same time.
+_folder = ""
+if _DB["ENGINE"].endswith("sqlite3") and not _DB.setdefault("TEST", {}).get("NAME"):
+    _RAM = "/dev/shm"  # noqa: S108 — only the parent: the run gets its own private directory inside
+    _folder = tempfile.mkdtemp(prefix="confide-test-", dir=_RAM if os.path.isdir(_RAM) else None)
+    _DB["TEST"]["NAME"] = os.path.join(_folder, "test.sqlite3")
+
 
 pytest_plugins = ["confide.core.testing.fixtures", "confide.core.testing.browser", "confide.core.testing.asgi"]
 
@@ -31,3 +46,9 @@ def pytest_runtest_makereport(item, call):
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
         report.longrepr = f"skipped under CONFIDE_TEST_STRICT=1: {reason}"
+
+
+def pytest_unconfigure(config):
+    """Remove this run's private SQLite folder (Django already deleted the database file)."""
+    if _folder:
+        shutil.rmtree(_folder, ignore_errors=True)

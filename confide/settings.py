@@ -131,6 +131,11 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
     }
     _db.setdefault("TEST", {})
+    if env_str("CONFIDE_TEST_SQLITE_PATH", ""):
+        # A file (WAL, busy timeout) instead of the shared-cache in-memory database, whose table locks
+        # fail at once when an ASGI test server's threads write concurrently (conftest.py picks a
+        # private file when this is not set).
+        _db["TEST"]["NAME"] = env_str("CONFIDE_TEST_SQLITE_PATH", "")
 elif _db["ENGINE"] == "django.db.backends.postgresql":
     # Persistent connections: opening one costs ~13 ms, more than a chat send's whole query work.
     _db["CONN_MAX_AGE"] = env_int("CONFIDE_DB_CONN_MAX_AGE", 60, minimum=0, maximum=3600)
@@ -299,6 +304,9 @@ MESSAGE_NOTIFY_DELAY_MINUTES = env_int("CONFIDE_MESSAGE_NOTIFY_DELAY_MINUTES", 1
 # Frames a person may send per minute over all their chat sockets (shared through the cache, so per
 # user across app processes when CONFIDE_REDIS_URL is set); typing indicators are throttled separately.
 MESSAGE_RATE_PER_MINUTE = env_int("CONFIDE_MESSAGE_RATE_PER_MINUTE", 120, minimum=10, maximum=1_000_000)
+# Database threads of the chat sockets per process (PostgreSQL; SQLite always uses one). Each keeps
+# one connection, so a process holds this many connections for chat (confide/messaging/dbpool.py).
+MESSAGE_DB_THREADS = env_int("CONFIDE_MESSAGE_DB_THREADS", 4, minimum=1, maximum=32)
 
 FILE_UPLOAD_MAX_MEMORY_SIZE = max(UPLOAD_MAX_BYTES, MESSAGE_ATTACHMENT_MAX_BYTES) + 256 * 1024  # + form fields
 

@@ -211,6 +211,10 @@ class Appointment(TimeStamped):
     fee_due = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0"))
     reminder_24h_sent_at = models.DateTimeField(null=True, blank=True)
     reminder_1h_sent_at = models.DateTimeField(null=True, blank=True)
+    # The visit as it actually happened (telehealth records them when the therapist ends it; billing reads them).
+    actual_start_at = models.DateTimeField(null=True, blank=True)
+    actual_end_at = models.DateTimeField(null=True, blank=True)
+    actual_minutes = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["start_at"]

@@ -18,8 +18,6 @@ SKIP_PREFIXES = ("/accounts/logout", "/account/signed-out", "/admin/", "/api/", 
 MAX_PAGES = 40
 
 
-
-
 def _crawl(page, base_url: str, start: str) -> dict[str, int]:
     """Breadth-first over same-origin links; returns {path: status}."""
     seen: dict[str, int] = {}

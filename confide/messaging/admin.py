@@ -1,0 +1,1 @@
+"""Messaging in the Django admin: nothing. Message content is PHI and staff must not read it there."""

@@ -1,0 +1,96 @@
+"""The JSON frames of the chat protocol (docs/messaging.md) and their delivery over the channel layer.
+
+The same frame shapes are sent over the socket, returned by a resync and by the
+API, so every client handles one format. Frames travel through the channel layer
+(Redis with several processes) **encrypted** with the data key: the bus never
+holds message text in clear.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.urls import reverse
+
+from confide.privacy.crypto import decrypt_text, encrypt_text
+
+log = logging.getLogger(__name__)
+EVENT_CONTEXT = "messaging.channel-event"
+EVENT_TYPE = "conversation.frames"
+
+
+def _iso(moment) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def attachment_frame(attachment) -> dict:
+    return {
+        "id": str(attachment.id),
+        "content_type": attachment.content_type,
+        "size": attachment.size,
+        "name": attachment.original_name or "attachment",
+        "url": reverse("messaging_attachment", args=[attachment.conversation_id, attachment.id]),
+    }
+
+
+def message_frame(message, attachments=None) -> dict:
+    """A message as the reader sees it now (current text; ``edited_at`` set when it was edited)."""
+    items = attachments if attachments is not None else list(message.attachments.all())
+    return {
+        "type": "message",
+        "conversation": str(message.conversation_id),
+        "seq": message.seq,
+        "version_seq": message.version_seq,
+        "id": str(message.id),
+        "sender": str(message.sender_id),
+        "kind": message.kind,
+        "subject": message.subject,
+        "body": message.body,
+        "key": message.idempotency_key,
+        "created_at": _iso(message.created_at),
+        "edited_at": _iso(message.edited_at),
+        "attachments": [attachment_frame(a) for a in items],
+    }
+
+
+def edit_frame(message) -> dict:
+    """An edit event: its ``seq`` is the edit's own place in the conversation."""
+    return {
+        "type": "edit",
+        "conversation": str(message.conversation_id),
+        "seq": message.version_seq,
+        "id": str(message.id),
+        "message_seq": message.seq,
+        "body": message.body,
+        "edited_at": _iso(message.edited_at),
+    }
+
+
+def read_frame(conversation_id, user_id, seq: int) -> dict:
+    return {"type": "read", "conversation": str(conversation_id), "user": str(user_id), "seq": seq}
+
+
+def seal(frames: list[dict]) -> str:
+    return encrypt_text(json.dumps(frames, separators=(",", ":")), context=EVENT_CONTEXT)
+
+
+def unseal(sealed: str) -> list[dict]:
+    return json.loads(decrypt_text(sealed, context=EVENT_CONTEXT))
+
+
+def publish(group: str, frames: list[dict]) -> None:
+    """Send frames to everyone connected to a conversation (call from ``transaction.on_commit``).
+
+    A failure of the bus must not turn a stored message into an error for the
+    sender: the message is safe in the database and reaches readers by resync.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "sealed": seal(frames)})
+    except Exception:  # noqa: BLE001 — delivery is best effort; resync is the guarantee
+        log.warning("could not publish %d frame(s) to a conversation group", len(frames), exc_info=True)

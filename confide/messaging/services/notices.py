@@ -1,0 +1,73 @@
+"""The one e-mail about unread messages: debounced per recipient and conversation, never any content.
+
+When a message arrives for someone, a task is queued to run after
+``MESSAGE_NOTIFY_DELAY_MINUTES`` — unless one is already queued, or an e-mail
+already went out for messages they have not read yet. When the task runs it
+sends only if something is still unread. Reading resets the cycle, so a long
+exchange produces at most one e-mail per unread streak.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from confide.messaging.models import Conversation, Message, ReadState
+
+SUBJECT = "You have a new message on Confide"
+
+
+def queue_unread_notice(conv: Conversation, recipient_id) -> None:
+    """Call inside the send transaction; queues the delayed task at most once per unread streak."""
+    state, _ = ReadState.objects.select_for_update().get_or_create(conversation=conv, user_id=recipient_id)
+    if state.notice_pending or state.notified_seq > state.last_read_seq:
+        return
+    state.notice_pending = True
+    state.save(update_fields=["notice_pending", "updated_at"])
+    from confide.messaging.tasks import send_unread_notice
+
+    # Written in the send transaction (same database): the marker and its task exist together or not at all.
+    run_after = timezone.now() + timedelta(minutes=settings.MESSAGE_NOTIFY_DELAY_MINUTES)
+    send_unread_notice.using(run_after=run_after).enqueue(str(conv.pk), str(recipient_id))
+
+
+def deliver_unread_notice(conversation_id: str, recipient_id: str) -> str:
+    """The task's work: send one content-free e-mail if messages are still unread."""
+    with transaction.atomic():
+        state = (
+            ReadState.objects.select_for_update()
+            .select_related("user", "conversation")
+            .filter(conversation_id=conversation_id, user_id=recipient_id)
+            .first()
+        )
+        if state is None:
+            return "no state"
+        state.notice_pending = False
+        unread = (
+            Message.objects.filter(conversation_id=conversation_id, seq__gt=state.last_read_seq)
+            .exclude(sender_id=recipient_id)
+            .exists()
+        )
+        if not unread or not state.user.is_active:
+            state.save(update_fields=["notice_pending", "updated_at"])
+            return "read"
+        state.notified_seq = state.conversation.last_seq
+        state.save(update_fields=["notice_pending", "notified_seq", "updated_at"])
+        # Sent inside the transaction: if sending fails, the marker rolls back and a retry may send.
+        unread_email(state.user).send()
+    return "sent"
+
+
+def unread_email(recipient) -> EmailMessage:
+    """No names, no content, no conversation id: just that there is something to read."""
+    body = (
+        "You have a new message on Confide.\n\n"
+        f"Sign in to read it: {settings.SITE_URL}{reverse('messaging_inbox')}\n\n"
+        "For your privacy this e-mail never says who wrote to you or what they wrote.\n"
+    )
+    return EmailMessage(SUBJECT, body, settings.DEFAULT_FROM_EMAIL, [recipient.email])

@@ -1,0 +1,64 @@
+"""Real Chromium over real WebSockets (uvicorn in the test process): live chat, crisis resources, no-JS fallback."""
+
+import pytest
+from playwright.sync_api import expect
+
+from confide.core.testing.browser import axe_violations, new_guarded_page, sign_in
+from confide.messaging.models import Message
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_client_and_therapist_chat_live_and_client_sees_crisis_resources(
+    asgi_page, chromium, asgi_live_server, conversation, client_user, therapist
+):
+    url = f"/messages/{conversation.pk}/"
+    client_page = asgi_page
+    sign_in(client_page, client_user)
+    other_context = chromium.new_context(base_url=asgi_live_server.url)
+    therapist_page = new_guarded_page(other_context, asgi_live_server.url)
+    therapist_page.set_default_timeout(15_000)
+    sign_in(therapist_page, therapist)
+    # One page at a time: the in-memory SQLite test database (shared cache) does not wait for locks.
+    client_page.goto(url)
+    expect(client_page.locator("[data-connection]")).to_have_text("Live")
+    therapist_page.goto(url)
+    expect(therapist_page.locator("[data-connection]")).to_have_text("Live")
+    expect(client_page.locator("[data-presence]")).to_contain_text("is online")
+
+    client_page.get_by_label("Message to Dr Tess Rivera").fill("Hello from the browser")
+    client_page.get_by_role("button", name="Send").click()
+    expect(therapist_page.locator("[data-chat-log]")).to_contain_text("Hello from the browser")  # no reload
+    expect(therapist_page.locator("[data-chat-live]")).to_contain_text("Hello from the browser")
+    expect(client_page.locator("li.msg-mine [data-state]").last).to_have_text("· Read")
+
+    therapist_page.get_by_label("Message to Casey").fill("Hello Casey, I am here")
+    therapist_page.get_by_role("button", name="Send").click()
+    expect(client_page.locator("[data-chat-log]")).to_contain_text("Hello Casey, I am here")
+
+    client_page.get_by_label("Message to Dr Tess Rivera").fill("I want to kill myself tonight")
+    client_page.get_by_role("button", name="Send").click()
+    crisis = client_page.locator("[data-crisis]")
+    expect(crisis).to_contain_text("988")
+    expect(crisis).to_have_attribute("role", "alert")
+    assert axe_violations(client_page) == []
+    client_page.set_viewport_size({"width": 360, "height": 740})
+    overflow = client_page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    assert overflow <= 0  # works on a phone
+    assert Message.objects.count() == 3
+    assert therapist_page.guard.external == [] and therapist_page.guard.csp_violations == []
+    other_context.close()
+
+
+def test_form_fallback_works_without_javascript(chromium, asgi_live_server, conversation, client_user):
+    context = chromium.new_context(base_url=asgi_live_server.url, java_script_enabled=False)
+    page = new_guarded_page(context, asgi_live_server.url)
+    page.set_default_timeout(15_000)
+    sign_in(page, client_user)
+    page.goto(f"/messages/{conversation.pk}/")
+    page.get_by_label("Message to Dr Tess Rivera").fill("Sent without JavaScript")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("[data-chat-log]")).to_contain_text("Sent without JavaScript")
+    assert list(Message.objects.values_list("body", flat=True)) == ["Sent without JavaScript"]
+    assert page.guard.external == [] and page.guard.csp_violations == []
+    context.close()

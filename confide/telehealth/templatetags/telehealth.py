@@ -1,0 +1,50 @@
+"""``{% visit_link appointment %}``: "Join visit" / "Open waiting room" while the room is open.
+
+Scheduling's pages use it; the decision stays here (telehealth owns when a room opens).
+"""
+
+from __future__ import annotations
+
+from django import template
+
+from confide.telehealth import policies
+
+register = template.Library()
+
+
+@register.inclusion_tag("telehealth/_visit_link.html", takes_context=True)
+def visit_link(context, appointment) -> dict:
+    user = context.get("user")
+    show = (
+        user is not None
+        and policies.is_participant(user, appointment)
+        and policies.join_problem(user, appointment) == ""
+    )
+    is_therapist = show and user.pk == appointment.therapist_id
+    return {"show": show, "appointment": appointment, "is_therapist": is_therapist}
+
+
+@register.simple_tag
+def open_visits_for(user) -> list:
+    """The user's video/audio appointments whose room is open now (dashboard card)."""
+    from datetime import timedelta
+
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from confide.scheduling.models import Appointment, Status
+
+    now = timezone.now()
+    mine = Q(client=user) | Q(therapist=user)
+    candidates = Appointment.objects.filter(
+        mine,
+        status=Status.CONFIRMED,
+        modality__in=policies.VISIT_MODALITIES,
+        start_at__lte=now + policies.OPENS_BEFORE_START,
+        end_at__gte=now - policies.IN_PROGRESS_GRACE - timedelta(minutes=1),
+    ).select_related("visit")
+    visits = [a for a in candidates if policies.join_problem(user, a, now=now) == ""]
+    for appointment in visits:
+        visit = getattr(appointment, "visit", None) if policies.has_visit(appointment) else None
+        appointment.waiting = bool(visit and visit.client_channel and visit.admitted_at is None)
+    return visits

@@ -15,6 +15,11 @@ CLOSES_AFTER_END = timedelta(minutes=30)
 IN_PROGRESS_GRACE = timedelta(hours=2)
 
 
+def latest_end(appointment) -> datetime:
+    """The latest moment a started visit can count as lasting: its room closes then."""
+    return appointment.end_at + IN_PROGRESS_GRACE
+
+
 def is_participant(user, appointment) -> bool:
     """The appointment's client or therapist (and nobody else: staff never join sessions)."""
     return getattr(user, "pk", None) is not None and user.pk in (appointment.client_id, appointment.therapist_id)

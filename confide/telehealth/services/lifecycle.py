@@ -138,10 +138,13 @@ def end_visit(ctx: RequestContext, visit: Visit, *, now: datetime | None = None)
             raise ValidationError(
                 "Confirm the client's location and emergency contact first: the visit has not started."
             )
-        fresh.state, fresh.ended_at = Visit.State.ENDED, now
+        # A visit nobody ended cannot outlast its room: a therapist who presses "End" days later
+        # records the room's closing time, not days of session (billing reads these minutes).
+        ended = max(fresh.started_at, min(now, policies.latest_end(fresh.appointment)))
+        fresh.state, fresh.ended_at = Visit.State.ENDED, ended
         fresh.save(update_fields=["state", "ended_at", "updated_at"])
-        live.close_open_segment(fresh, now)
-        record_actual_visit(ctx, fresh.appointment, start_at=fresh.started_at, end_at=now)
+        live.close_open_segment(fresh, ended)
+        record_actual_visit(ctx, fresh.appointment, start_at=fresh.started_at, end_at=ended)
         record_event(ctx, "visit.end", object_type="visit", object_id=fresh.pk, subject=fresh.appointment.client)
         transaction.on_commit(partial(live.notify_room, fresh, {"type": "visit.ended"}))
     return fresh

@@ -503,3 +503,21 @@ def test_join_racing_the_end_is_refused_and_chat_after_the_end_is_closed(appoint
     with pytest.raises(Exception, match="chat is closed"):
         live.send_chat(RequestContext(user=client_user), visit, "still there?")
     assert ChatMessage.objects.count() == 0
+
+
+def test_a_visit_ended_days_later_records_no_more_than_its_room_allowed(appointment, therapist):
+    """Forgetting to press "End" must not bill days: the recorded end is capped at the room's closing time."""
+    from datetime import timedelta
+
+    from confide.scheduling.services.visits import actual_minutes_between
+    from confide.telehealth import policies
+    from confide.telehealth.services.lifecycle import end_visit, start_visit
+
+    ctx = RequestContext(user=therapist)
+    visit = visit_for(appointment)
+    start_visit(ctx, visit, jurisdiction="US-NY", emergency_contact_confirmed=True)
+    end_visit(ctx, visit, now=appointment.end_at + timedelta(days=3))
+    appointment.refresh_from_db()
+    assert appointment.actual_end_at == policies.latest_end(appointment)
+    assert appointment.actual_minutes == actual_minutes_between(appointment.actual_start_at, appointment.actual_end_at)
+    assert appointment.actual_minutes < 4 * 60  # not three days

@@ -72,11 +72,13 @@ def record_event(
 ) -> AuditEvent:
     """Append one event to the chain.
 
-    Runs in its own savepoint and locks the chain head row, so events from many
-    processes form one chain. Call it inside the transaction of the change it
-    describes: if the change rolls back, so does its audit event.
+    Locks the chain head row, so events from many processes form one chain.
+    Call it inside the transaction of the change it describes: if the change
+    rolls back, so does its audit event. No savepoint of its own (an audit
+    failure fails the whole change), so an append is three statements: lock
+    the head, insert the event, move the head.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):
         head = _locked_head()
         event = AuditEvent(
             at=timezone.now(),
@@ -99,9 +101,11 @@ def record_event(
 
 
 def _locked_head() -> AuditChainHead:
-    # The migration creates the head; get_or_create covers a wiped table.
-    AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-    return AuditChainHead.objects.select_for_update().get(pk=1)
+    try:
+        return AuditChainHead.objects.select_for_update().get(pk=1)
+    except AuditChainHead.DoesNotExist:  # the migration creates it; this covers a wiped table
+        AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        return AuditChainHead.objects.select_for_update().get(pk=1)
 
 
 def _ref(user) -> str:

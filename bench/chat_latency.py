@@ -37,6 +37,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from confide.core.testing.services import uvicorn_argv, wait_for_port  # noqa: E402 — after the path is set
+
 DB_NAME = "confide_bench_chat"
 REDIS_URL = "redis://127.0.0.1:6379/14"
 
@@ -108,33 +110,9 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "confide.asgi:application",
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
-                "--log-level",
-                "warning",
-                "--lifespan",
-                "off",
-                "--no-access-log",
-            ],
-            cwd=ROOT,
-            env=self.env,
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return self
-            except OSError:
-                time.sleep(0.1)
-        raise RuntimeError("uvicorn did not start")
+        self.process = subprocess.Popen(uvicorn_argv(self.port, access_log=False), cwd=ROOT, env=self.env)  # noqa: S603
+        wait_for_port(self.port, self.process)
+        return self
 
     def __exit__(self, *exc) -> None:
         if self.process and self.process.poll() is None:

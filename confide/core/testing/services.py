@@ -66,3 +66,26 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def uvicorn_argv(port: int, *, access_log: bool = True) -> list[str]:
+    """The command for one real app process on 127.0.0.1 (multi-process tests and benchmarks)."""
+    import sys
+
+    argv = [sys.executable, "-m", "uvicorn", "confide.asgi:application", "--port", str(port), "--host", "127.0.0.1"]
+    argv += ["--log-level", "warning", "--lifespan", "off"]
+    return argv if access_log else [*argv, "--no-access-log"]
+
+
+def wait_for_port(port: int, process=None, timeout: float = 30.0) -> None:
+    """Block until something listens on 127.0.0.1:``port``; fail early if ``process`` has exited."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if _port_open("127.0.0.1", port):
+            return
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the server on port {port} exited during start-up")
+        time.sleep(0.1)
+    raise RuntimeError(f"nothing listened on port {port} within {timeout:.0f} s")

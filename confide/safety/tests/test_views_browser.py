@@ -1,6 +1,5 @@
 """Safety pages in real Chromium: help page (client and anonymous), alerts, event — axe-clean, badge updates."""
 
-
 import pytest
 
 from confide.accounts.services import start_care
@@ -9,8 +8,6 @@ from confide.core.testing.fixtures import make_user
 from confide.safety.models import SafetyEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
-
-
 
 
 def test_anonymous_help_page_country_chooser(page, live_server):

@@ -2,17 +2,18 @@
 
 Usage: python bench/safety_eval.py [--show-errors] [--dev-only]   (no Django needed)
 
-Development sets (the rules were tuned on all four, so their figures flatter the
-engine): ``eval`` (the original set), ``dev2`` (120 messages written for the
-second round), ``heldout`` and ``reviewer`` (held out in the first round, turned
-into development data in the second once their misses had been read).
+Development sets (the rules were tuned on all of them, so their figures flatter
+the engine): ``eval`` (the original set), ``dev2`` (written for the second
+round), ``heldout`` and ``reviewer`` (held out in the first round, development
+data since the second), ``blind1`` (the blind set that judged the second round,
+development data since the third) and ``dev3`` (written for the third round).
 
-Held-out set: ``blind`` (``blind_messages.jsonl``), written by someone who has
+Held-out set: ``blind2`` (``blind2_messages.jsonl``), written by someone who has
 never seen the rules. It is the only honest measure and is reported on its own;
 when the file does not exist yet it is skipped. ``--show-errors`` lists mistakes
-on the development sets only, never on the blind set: reading its mistakes would
-turn it into one more development set. ``--dev-only`` does not even load the
-blind set, for whoever is changing the rules.
+on the development sets only, never on the held-out set: reading its mistakes
+would turn it into one more development set. ``--dev-only`` does not even load
+the held-out set, for whoever is changing the rules.
 
 Prints precision and recall per level, the 3x3 confusion matrix and the three
 goals of issue 5 for every set, then throughput, p95 latency on a 10 KB message
@@ -38,8 +39,10 @@ DEVELOPMENT_SETS = {
     "dev2": DATA / "dev2_messages.jsonl",
     "heldout": DATA / "heldout_messages.jsonl",
     "reviewer": DATA / "reviewer_messages.jsonl",
+    "blind1": DATA / "blind1_messages.jsonl",
+    "dev3": DATA / "dev3_messages.jsonl",
 }
-HELDOUT_SETS = {"blind": DATA / "blind_messages.jsonl"}
+HELDOUT_SETS = {"blind2": DATA / "blind2_messages.jsonl"}
 SETS = DEVELOPMENT_SETS | HELDOUT_SETS
 EVAL_SET = SETS["eval"]
 LEVELS = ("none", "concern", "urgent")

@@ -140,7 +140,8 @@ def test_slang_and_misspellings_are_at_least_concern(text):
 
 
 def test_normalise_undoes_leetspeak_spacing_repeats_and_curly_quotes():
-    assert normalise("K I L L mys3lf \u2019sooooo\u2019") == "kill myself 'soo'"
+    # curly apostrophes become straight; quotation marks around words are dropped (round 3)
+    assert normalise("K I L L mys3lf \u2019sooooo\u2019 don\u2019t") == "kill myself soo don't"
     # words that start with a digit are numbers, not leetspeak
     assert normalise("took 50mg at 4pm") == "took 50mg at 4pm"
 
@@ -221,13 +222,20 @@ def test_development_set_meets_the_three_goals():
 
 
 @pytest.mark.parametrize(
-    ("name", "size"), [("dev2_messages.jsonl", 120), ("heldout_messages.jsonl", 120), ("reviewer_messages.jsonl", 90)]
+    ("name", "size"),
+    [
+        ("dev2_messages.jsonl", 120),
+        ("heldout_messages.jsonl", 120),
+        ("reviewer_messages.jsonl", 90),
+        ("blind1_messages.jsonl", 180),
+    ],
 )
-def test_second_round_development_sets_are_classified_exactly(name, size):
-    # heldout and reviewer became development data in the second round (their
-    # misses were read and fixed), dev2 was written for it: all three are now
-    # classified without a mistake, so any regression fails. They say nothing
-    # about unseen text: that is what the blind set is for (docs/safety-screening.md).
+def test_development_sets_are_classified_exactly(name, size):
+    # heldout and reviewer became development data in the second round, blind1 in
+    # the third (their misses were read and fixed), dev2 was written for the second
+    # round: all are now classified without a mistake, so any regression fails.
+    # They say nothing about unseen text: that is what blind2 is for
+    # (docs/safety-screening.md).
     figures = _goals(name)
     assert figures["messages"] >= size
     assert figures["urgent_recall"] == 1.0
@@ -344,6 +352,122 @@ def test_second_round_rule_families_and_their_near_misses(text, expected):
     assert level(text) == expected
 
 
+# Third-round families (general phenomena behind the blind1 misses), each with near misses that must stay none.
+THIRD_ROUND_FAMILIES = {
+    "apostrophes typed or left out, quote marks": (
+        [
+            ("everyone would be better off if i wasnt around", "concern"),
+            ("my friend says he's just 'tired of everything'", "concern"),
+        ],
+        [("i dont want to die, i want things to get better", "none")],
+    ),
+    "euphemisms and UK slang": (
+        [("im going to top myself this weekend", "urgent"), ("gonna neck myself tonight", "urgent")],
+        [("top up my phone tonight", "none")],
+    ),
+    "method and lethality questions": (
+        [
+            ("is 30 grams of ibuprofen lethal? need to know before tonight", "urgent"),
+            ("how much tylenol does it take to shut down your liver", "urgent"),
+            ("whats the most painless way to die", "urgent"),
+        ],
+        [("is this spider bite lethal? it's swollen", "none"), ("how much paracetamol can i take for a fever", "none")],
+    ),
+    "goodbyes and final arrangements, two together": (
+        [
+            ("this is goodbye. i've sorted my will and set a date", "urgent"),
+            ("thank u for everything. this is the final msg you'll get from me", "urgent"),
+        ],
+        [
+            ("thanks for everything today, i'll catch the bus home", "none"),
+            ("we've set a date for the wedding!", "none"),
+            ("i've decided. i'm taking the job", "none"),
+        ],
+    ),
+    "means with a goodbye, resolve or no one to stop it, two sentences apart": (
+        [
+            ("im lying in the bath with a razor. water is warm. just wanted to say thx for everything", "urgent"),
+            ("i checked in alone so nobody finds me. i brought every one of my meds", "urgent"),
+        ],
+        [
+            ("no one can stop me now, i'm on a roll with this essay", "none"),
+            ("i have loads of meds for my asthma", "none"),
+        ],
+    ),
+    "acts and places": (
+        [
+            ("sitting on the edge of the car park roof", "urgent"),
+            ("ive turned the gas on and shut the windows", "urgent"),
+        ],
+        [("we sat on the edge of the pier eating chips", "none"), ("i'm at the edge of my patience", "none")],
+    ),
+    "passive wishes phrased as conditions and comforts": (
+        [
+            ("if i died in my sleep tonight i'd be relieved", "concern"),
+            ("the thought of not existing is really comforting", "concern"),
+            ("everyone would be fine without me", "concern"),
+        ],
+        [
+            ("the team will be fine without me while i'm on holiday", "none"),
+            ("the idea of dying scares me", "none"),
+            ("i want to disappear under my duvet all weekend", "none"),
+        ],
+    ),
+    "hopelessness about the future": (
+        [("nothing matters anymore", "concern"), ("the future just looks black", "concern")],
+        [("nothing matters more than my kids", "none"), ("i can't picture myself at 30 with kids lol", "none")],
+    ),
+    "abuse: control, grooming, throwing things": (
+        [
+            ("he controls all the money and i'm not allowed to see my friends", "concern"),
+            ("my coach told me to keep it our secret", "concern"),
+            ("he threw a plate at me on saturday", "concern"),
+        ],
+        [
+            ("she told me to keep the surprise party our little secret", "none"),
+            ("my boss shouts at me when the printer jams haha", "none"),
+        ],
+    ),
+    "someone else at risk, reported": (
+        [
+            ("my roommate keeps saying she 'won't be around much longer'", "concern"),
+            ("my gf is talking about ending things", "concern"),
+        ],
+        [("my grandad used to talk about the war a lot", "none")],
+    ),
+    "dangerous eating in other words": (
+        [("purged twice today", "concern"), ("i take like 30 dulcolax after i binge", "concern")],
+        [("i'm fasting for ramadan so i eat after sunset", "none")],
+    ),
+    "idioms, resolved past, work frames": (
+        [("relapsed. cut last night after 6 months clean", "concern")],
+        [
+            ("i overdosed on netflix this weekend", "none"),
+            ("if my mum sees my room she'll kill me haha", "none"),
+            ("i used to feel hopeless but therapy changed my life and i'm doing great now", "none"),
+            ("i'm a nurse and we had a patient come in after an overdose today", "none"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [pair for positives, negatives in THIRD_ROUND_FAMILIES.values() for pair in positives + negatives],
+)
+def test_third_round_rule_families_and_their_near_misses(text, expected):
+    assert level(text) == expected
+
+
+def test_missing_apostrophes_and_quote_marks_are_normalised():
+    assert normalise("i dont think im ok, 'tired' of it") == "i don't think i'm ok, tired of it"
+
+
+def test_a_relabelled_third_party_farewell_is_concern_not_urgent():
+    screening = screen_text("my brother keeps saying he won't be around much longer")
+    assert screening.level == "concern"
+
+
 def test_typos_of_suicidal_and_myself_are_read():
     assert level("im suicidial") == "concern"
     assert level("gonna kil myslef tmrw") == "urgent"
@@ -370,12 +494,30 @@ def test_module_runs_as_a_line_filter():
     assert lines[1]["reasons"] == []
 
 
+def test_third_round_development_set_meets_the_goals():
+    # dev3 was written before the round-3 rules (round-2 engine on it: urgent 0.48,
+    # concern-or-worse 0.54); two urgent messages are still missed on purpose, because
+    # no general rule covers them ("gonna find out for myself later", "tested the knot").
+    figures = _goals("dev3_messages.jsonl")
+    assert figures["messages"] >= 150
+    assert figures["urgent_recall"] >= 0.95
+    assert figures["concern_or_worse_recall"] == 1.0
+    assert figures["none_flagged_urgent"] == 0.0
+    assert figures["per_level"]["none"]["recall"] == 1.0
+
+
+# The held-out set of round 3, written by someone who never saw the rules and dropped in by the lead.
+# Nobody changing the rules may open it. The floors are the round-3 measurement (2026-11-23:
+# urgent recall 0.373, concern-or-worse 0.555, none flagged urgent 4.5 %; docs/safety-screening.md),
+# so a change that makes unseen text worse fails here. They are far below the goals.
+BLIND2 = DATA / "blind2_messages.jsonl"
+BLIND2_FLOOR = {"urgent_recall": 0.37, "concern_or_worse_recall": 0.55, "none_flagged_urgent_max": 0.05}
+
+
+@pytest.mark.skipif(not BLIND2.exists(), reason="blind2_messages.jsonl is not there yet (held out)")
 def test_blind_set_floor():
-    # The honest measure (written by someone who never saw the rules), 2026-11-23: urgent 0.667,
-    # concern-or-worse 0.517, none→urgent 1.7 %. The goals are NOT met (docs/safety-screening.md);
-    # this asserts today's figures as a floor so a regression cannot slip in.
-    figures = _goals("blind_messages.jsonl")
-    assert figures["messages"] == 180
-    assert figures["urgent_recall"] >= 0.66
-    assert figures["concern_or_worse_recall"] >= 0.51
-    assert figures["none_flagged_urgent"] <= 0.02
+    figures = _goals(BLIND2.name)
+    assert figures["messages"] >= 150
+    assert figures["urgent_recall"] >= BLIND2_FLOOR["urgent_recall"]
+    assert figures["concern_or_worse_recall"] >= BLIND2_FLOOR["concern_or_worse_recall"]
+    assert figures["none_flagged_urgent"] <= BLIND2_FLOOR["none_flagged_urgent_max"]

@@ -23,9 +23,11 @@ from django.http import Http404
 from confide.accounts.middleware import LAST_SEEN_KEY
 from confide.accounts.models import Role
 from confide.core.net import client_ip, user_agent
+from confide.core.sockets import NoPerFrameConnectionCheck
 from confide.messaging import dbpool, frames, policies, services
 from confide.messaging.models import Conversation, Message
 from confide.messaging.ratelimit import rate_limited
+from confide.messaging.sendqueue import send_queue
 from confide.privacy.audit import RequestContext
 
 log = logging.getLogger(__name__)
@@ -45,7 +47,7 @@ CLOSE_FLOOD = 4429  # far over the rate limit
 CLOSE_UNAVAILABLE = 1011  # the server could not open the conversation (database unavailable); retry later
 
 
-class ChatConsumer(AsyncWebsocketConsumer):
+class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
     conversation: Conversation | None = None
     joined = False
 
@@ -198,7 +200,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.close(code=CLOSE_BAD_INPUT)
 
     async def _on_send(self, frame: dict) -> None:
-        reply, stored = await dbpool.run(self._send_message, frame)
+        reply, stored = await send_queue(write_sends).submit((self, frame))
         for out in reply:  # the ack: the message is committed (and already published to the group)
             await self._send_json(out)
         if any(out.get("code") == "signed_out" for out in reply):
@@ -206,35 +208,39 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         if stored is None:
             return
-        # Ack first, then screen (outside the send transaction: screening must not hold the conversation lock).
+        # Ack first, then escalate (outside the send transaction: it must not hold the conversation lock).
         crisis = await dbpool.run(self._screen, stored)
         if crisis:
             await self._send_json(crisis)
 
-    def _send_message(self, frame: dict) -> tuple[list[dict], Message | None]:
-        """(frames for the sender, the new message when it still needs screening)."""
+    def _send_request(self, frame: dict) -> services.SendRequest | dict:
+        """The request to store, or the error frame that refuses it before any write."""
         wait = self._throttled()
         if wait:
-            return [self._error_frame("rate_limited", "You are sending too fast; wait a moment.", frame, wait)], None
+            return self._error_frame("rate_limited", "You are sending too fast; wait a moment.", frame, wait)
         if not self._session_fresh():
-            return [self._error_frame("signed_out", "You were signed out. Sign in again to send.", frame)], None
-        try:
-            result = services.send_message(
-                self.ctx,
-                self.conversation,
-                body=frame.get("body", ""),
-                idempotency_key=frame.get("key", ""),
-                kind=frame.get("kind", "chat") if frame.get("kind") in ("chat", "letter") else "chat",
-                subject=frame.get("subject", ""),
-                screen_now=False,
-            )
-        except ValidationError as exc:
-            return [self._error_frame("invalid", _sentence(exc), frame)], None
-        except Http404:
+            return self._error_frame("signed_out", "You were signed out. Sign in again to send.", frame)
+        kind = frame.get("kind") if frame.get("kind") in ("chat", "letter") else "chat"
+        return services.SendRequest(
+            self.ctx,
+            self.conversation,
+            body=frame.get("body", ""),
+            idempotency_key=frame.get("key", ""),
+            kind=kind,
+            subject=frame.get("subject", ""),
+        )
+
+    def _send_reply(self, frame: dict, outcome) -> tuple[list[dict], Message | None]:
+        """(frames for the sender, the new message when its escalation is still to run)."""
+        if isinstance(outcome, ValidationError):
+            return [self._error_frame("invalid", _sentence(outcome), frame)], None
+        if isinstance(outcome, Http404):
             return [self._error_frame("closed", "This conversation no longer accepts new messages.", frame)], None
-        if not result.created:
-            return [result.ack()] + ([self._crisis_frame()] if result.urgent else []), None
-        return [result.ack()], result.message
+        if isinstance(outcome, Exception):
+            raise outcome
+        if not outcome.created:
+            return [outcome.ack()] + ([self._crisis_frame()] if outcome.urgent else []), None
+        return [outcome.ack()], outcome.message if outcome.needs_screening else None
 
     async def _on_edit(self, frame: dict) -> None:
         for out in await dbpool.run(self._edit, frame):
@@ -369,6 +375,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if retry_after:
             out["retry_after"] = retry_after
         return out
+
+
+def write_sends(items: list[tuple[ChatConsumer, dict]]) -> tuple[list, list]:
+    """The send queue's write (on a chat database thread): every socket's frame of this burst, in one transaction.
+
+    Returns, per item, ``(frames for the sender, message to escalate or None)`` or the exception,
+    and the committed frames the queue publishes before it acks.
+    """
+    prepared = [consumer._send_request(frame) for consumer, frame in items]
+    requests = [p for p in prepared if isinstance(p, services.SendRequest)]
+    publications: list = []
+    outcomes = iter(services.send_messages(requests, screen_now=False, publications=publications))
+    replies: list = []
+    for (consumer, frame), request in zip(items, prepared, strict=True):
+        if isinstance(request, dict):
+            replies.append(([request], None))
+            continue
+        try:
+            replies.append(consumer._send_reply(frame, next(outcomes)))
+        except Exception as exc:  # noqa: BLE001 — handed to that sender's receive(), which answers with an error frame
+            replies.append(exc)
+    return replies, publications
 
 
 def _message_in(conversation: Conversation, message_id) -> Message | None:

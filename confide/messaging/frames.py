@@ -94,3 +94,14 @@ def publish(group: str, frames: list[dict]) -> None:
         async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "sealed": seal(frames)})
     except Exception:  # noqa: BLE001 — delivery is best effort; resync is the guarantee
         log.warning("could not publish %d frame(s) to a conversation group", len(frames), exc_info=True)
+
+
+async def publish_async(group: str, frames: list[dict]) -> None:
+    """``publish`` from the event loop (the socket's send queue): no thread hop."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        await layer.group_send(group, {"type": EVENT_TYPE, "sealed": seal(frames)})
+    except Exception:  # noqa: BLE001 — delivery is best effort; resync is the guarantee
+        log.warning("could not publish %d frame(s) to a conversation group", len(frames), exc_info=True)

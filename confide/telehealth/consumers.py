@@ -24,6 +24,7 @@ from django.http import Http404
 
 from confide.accounts.middleware import LAST_SEEN_KEY
 from confide.core.net import client_ip, user_agent
+from confide.core.sockets import NoPerFrameConnectionCheck
 from confide.privacy.audit import RequestContext
 from confide.telehealth import ice
 from confide.telehealth.models import Visit
@@ -64,7 +65,7 @@ CHAT_BURST, CHAT_RATE = 5, 0.5
 MAX_STRIKES = 100  # refused frames before the socket is closed with CLOSE_FLOOD
 
 
-class SignalingConsumer(AsyncWebsocketConsumer):
+class SignalingConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
     room = ""
     role = ""
     peer_channel = ""

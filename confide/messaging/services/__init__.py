@@ -17,9 +17,10 @@ from confide.messaging.services.conversations import (
     search_history,
     unread_counts,
 )
-from confide.messaging.services.sending import SendResult, edit_message, send_message
+from confide.messaging.services.sending import SendRequest, SendResult, edit_message, send_message, send_messages
 
 __all__ = [
+    "SendRequest",
     "SendResult",
     "changes_after",
     "conversations_for",
@@ -30,5 +31,6 @@ __all__ = [
     "open_conversation",
     "search_history",
     "send_message",
+    "send_messages",
     "unread_counts",
 ]

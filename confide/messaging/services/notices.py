@@ -24,16 +24,37 @@ SUBJECT = "You have a new message on Confide"
 
 def queue_unread_notice(conv: Conversation, recipient_id) -> None:
     """Call inside the send transaction; queues the delayed task at most once per unread streak."""
-    state, _ = ReadState.objects.select_for_update().get_or_create(conversation=conv, user_id=recipient_id)
-    if state.notice_pending or state.notified_seq > state.last_read_seq:
+    queue_unread_notices([(conv, conv.pk, recipient_id)])
+
+
+def queue_unread_notices(arrivals: list[tuple[Conversation, object, object]]) -> None:
+    """``queue_unread_notice`` for a burst of (conversation, conversation id, recipient id): one locking read.
+
+    Call inside the send transaction, after the conversations are locked (same
+    lock order everywhere: conversation, then read state, then the audit head).
+    """
+    wanted = {(conv_id, recipient) for _, conv_id, recipient in arrivals}
+    if not wanted:
         return
-    state.notice_pending = True
-    state.save(update_fields=["notice_pending", "updated_at"])
+    from confide.messaging.services.sendsql import lock_read_states
+
+    states = {
+        (c, u): (pending, notified, read) for c, u, pending, notified, read in lock_read_states({c for c, _ in wanted})
+    }
     from confide.messaging.tasks import send_unread_notice
 
-    # Written in the send transaction (same database): the marker and its task exist together or not at all.
     run_after = timezone.now() + timedelta(minutes=settings.MESSAGE_NOTIFY_DELAY_MINUTES)
-    send_unread_notice.using(run_after=run_after).enqueue(str(conv.pk), str(recipient_id))
+    for pair in sorted(wanted, key=str):
+        known = states.get(pair)
+        if known is not None and (known[0] or known[1] > known[2]):
+            continue  # already queued, or an e-mail already covers this unread streak
+        state, _ = ReadState.objects.select_for_update().get_or_create(conversation_id=pair[0], user_id=pair[1])
+        if state.notice_pending or state.notified_seq > state.last_read_seq:
+            continue
+        state.notice_pending = True
+        state.save(update_fields=["notice_pending", "updated_at"])
+        # Written in the send transaction (same database): the marker and its task exist together or not at all.
+        send_unread_notice.using(run_after=run_after).enqueue(str(pair[0]), str(pair[1]))
 
 
 def deliver_unread_notice(conversation_id: str, recipient_id: str) -> str:

@@ -16,18 +16,18 @@ from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, OuterRef, Subquery
+from django.db import DatabaseError, IntegrityError, transaction
+from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from confide.accounts.models import CareRelationship
 from confide.messaging import frames, hours, policies
 from confide.messaging.models import Attachment, Conversation, Kind, Message, MessageEdit, TherapistMessagingSettings
+from confide.messaging.services import sendsql
 from confide.messaging.services.guard import refuse, require
-from confide.messaging.services.notices import queue_unread_notice
+from confide.messaging.services.notices import queue_unread_notices
 from confide.messaging.services.reply_settings import reply_settings_for
-from confide.privacy.audit import RequestContext, record_event
+from confide.privacy.audit import AuditEntry, RequestContext, record_event, record_events
 
 log = logging.getLogger(__name__)
 MAX_CHAT_CHARS = 4000
@@ -42,12 +42,17 @@ URGENT_LEVELS = ("high", "moderate")
 
 @dataclass(frozen=True)
 class SendResult:
-    """The stored message; ``created`` is False for a retry; ``urgent`` asks the UI to show crisis resources."""
+    """The stored message; ``created`` is False for a retry; ``urgent`` asks the UI to show crisis resources.
+
+    ``needs_screening``: a client message the pre-screen flagged (concern or urgent) whose escalation
+    has not run yet — ``screen_message`` does it (the caller, or the safety-net task).
+    """
 
     message: Message
     created: bool
     urgent: bool = False
     auto_reply: Message | None = None
+    needs_screening: bool = False
 
     def ack(self) -> dict:
         return {
@@ -59,6 +64,24 @@ class SendResult:
             "created_at": self.message.created_at.isoformat(),
             "duplicate": not self.created,
         }
+
+
+@dataclass
+class SendRequest:
+    """One message to store: who sends it (``ctx``), where, and what."""
+
+    ctx: RequestContext
+    conversation: Conversation
+    body: str
+    idempotency_key: str
+    kind: str = Kind.CHAT
+    subject: str = ""
+    attachment: tuple[bytes, str, str] | None = None
+    level: str = ""  # the pre-screen of client text ("none", "concern", "urgent"); "" = not screened
+
+
+class Refused(Exception):
+    """The policy refused this request on the locked row; audited after the transaction."""
 
 
 def send_message(
@@ -79,83 +102,248 @@ def send_message(
     when the therapist is outside working hours; the recipient's unread e-mail
     is queued; after commit, the frames go to the conversation's channel group.
     A retry with the same ``idempotency_key`` returns the original message.
+    Raises ``ValidationError`` for bad input and ``Http404`` when refused.
 
-    One transaction, few round trips (this is the chat's hot path, docs/messaging.md):
-    one statement locks the conversation row, reads whether care is active (the
-    policy is decided on the locked row) and looks up the idempotency key; the
-    audit append comes last, because it takes the audit chain's one lock, which
-    every audited write of every process waits for until this transaction commits.
-
-    Screening runs *after* the commit (it must not hold the conversation lock):
-    inline with ``screen_now`` (pages, API), or by the caller (the socket acks
-    first and screens on its database thread). A durable task written in the
-    same transaction screens the message a minute later if nobody did — a crash
-    between commit and screening cannot leave client text unscreened.
+    ``screen_now=False``: the caller escalates a flagged message itself
+    (``needs_screening``; the socket acks first, then escalates).
     """
-    body, subject = _clean(body, subject, kind, has_attachment=attachment is not None)
-    _check_key(idempotency_key)
-    if ctx.user is None:
-        refuse(ctx, conversation, action="message.send", subject=conversation.client)
+    request = SendRequest(ctx, conversation, body, idempotency_key, kind, subject, attachment)
+    outcome = send_messages([request], screen_now=screen_now)[0]
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def send_messages(
+    requests: list[SendRequest], *, screen_now: bool = True, publications: list | None = None
+) -> list[SendResult | Exception]:
+    """Store several messages in ONE transaction (group commit); one outcome per request, in order.
+
+    Why: every message costs a conversation lock, an audit append (the chain's
+    one lock) and a commit; a chat server under load pays those once per burst
+    instead (docs/messaging.md, "Group commit"). The guarantees are those of a
+    single send: each message is stored encrypted before its ack, keys are
+    idempotent, seq is gapless per conversation, one audit event per message.
+
+    Client text is screened here *before* the transaction (pure computation, no
+    lock held): a message found ``none`` is stored already marked screened; a
+    flagged one is stored with a durable safety-net task in the same
+    transaction and escalated after the commit (``screen_now``) or by the caller.
+
+    If the batch fails as a whole (a key committed by another process at the
+    same moment, a deadlock), every request is retried on its own, so one bad
+    request never fails the others.
+
+    ``publications``: when a list is given, the committed ``(group, frames)``
+    are appended to it for the caller to publish (the socket's event loop does
+    it without a thread hop); otherwise they are published after the commit.
+    """
+    outcomes: list[SendResult | Exception | None] = [None] * len(requests)
+    ready = []
+    for index, request in enumerate(requests):
+        problem = _prepare(request)
+        if problem is None:
+            ready.append((index, request))
+        else:
+            outcomes[index] = problem
+    if ready:
+        try:
+            stored = _store_batch([r for _, r in ready], publications)
+        except DatabaseError:
+            stored = [_store_alone(r, publications) for _, r in ready]
+        for (index, request), outcome in zip(ready, stored, strict=True):
+            outcomes[index] = _finish(request, outcome, screen_now)
+    return outcomes  # type: ignore[return-value]
+
+
+def _prepare(request: SendRequest) -> Exception | None:
+    """Validate and pre-screen one request (no database): the problem, or None when it can be stored."""
     try:
-        result = _send_locked(ctx, conversation, body, idempotency_key, kind, subject, attachment)
+        request.body, request.subject = _clean(
+            request.body, request.subject, request.kind, has_attachment=request.attachment is not None
+        )
+        _check_key(request.idempotency_key)
+    except ValidationError as exc:
+        return exc
+    if request.ctx.user is None:
+        return _refusal(request)
+    if request.ctx.user.pk == request.conversation.client_id:
+        request.level = _pre_screen(f"{request.subject}\n{request.body}".strip())
+    return None
+
+
+def _pre_screen(text: str) -> str:
+    """The screening level of client text, or "" when screening failed (the safety-net task retries)."""
+    from confide.safety.screening import screen_text
+
+    try:
+        return screen_text(text).level if text else "none"
+    except Exception:  # noqa: BLE001 — logged without content; stored unscreened, the safety net screens it
+        log.exception("pre-screening a client message failed; the safety-net task will screen it")
+        return ""
+
+
+def _store_alone(request: SendRequest, publications: list | None) -> SendResult | Exception:
+    """One request in its own transaction; a key committed concurrently returns the original message."""
+    try:
+        return _store_batch([request], publications)[0]
     except IntegrityError:
-        # The same key committed by a concurrent retry after our lookup's snapshot: return the original.
+        user = request.ctx.user
         existing = Message.objects.filter(
-            conversation=conversation, sender=ctx.user, idempotency_key=idempotency_key
+            conversation=request.conversation, sender=user, idempotency_key=request.idempotency_key
         ).first()
         if existing is None:
             raise
         return SendResult(existing, created=False, urgent=_was_urgent(existing))
-    if result is None:
-        refuse(ctx, conversation, action="message.send", subject=conversation.client)
-    if result.created and screen_now:
-        return replace(result, urgent=screen_after_commit(ctx, result.message))
-    return result
 
 
-def _locked_for_send(conversation, sender_id, key: str) -> Conversation | None:
-    """The conversation row, locked, with ``care_active`` and ``existing_id`` (a message with this key) read at once."""
-    active = CareRelationship.objects.filter(
-        client_id=OuterRef("client_id"), therapist_id=OuterRef("therapist_id"), status=CareRelationship.Status.ACTIVE
-    )
-    same_key = Message.objects.filter(conversation_id=OuterRef("pk"), sender_id=sender_id, idempotency_key=key)
-    rows = (
-        Conversation.objects.select_for_update()
-        .annotate(care_active=Exists(active), existing_id=Subquery(same_key.values("pk")[:1]))
-        .filter(pk=conversation.pk)
-        .order_by()
-    )
-    conv = next(iter(rows), None)
-    if conv is not None:
-        # The pair never changes: reuse the people the caller already loaded (the socket loads them once).
+def _finish(request: SendRequest, outcome, screen_now: bool) -> SendResult | Exception:
+    """After the commit: audit refusals, escalate flagged client text when asked to."""
+    if isinstance(outcome, Refused):
+        return _refusal(request)
+    if isinstance(outcome, SendResult) and outcome.needs_screening and screen_now:
+        return replace(outcome, urgent=screen_after_commit(request.ctx, outcome.message), needs_screening=False)
+    return outcome
+
+
+def _refusal(request: SendRequest) -> Exception:
+    conv = request.conversation
+    try:
+        refuse(request.ctx, conv, action="message.send", subject=conv.client)
+    except Http404 as exc:
+        return exc
+    return Http404("Not found")  # pragma: no cover — refuse() always raises
+
+
+def _locked_conversations(requests: list[SendRequest]) -> dict:
+    """The batch's conversations, locked in id order (no deadlock between processes), as fresh objects.
+
+    Each carries ``care_active`` read on the locked row (the policy decides on
+    it) and the people the caller already loaded (the pair never changes).
+    """
+    rows = sendsql.lock_conversations([r.conversation.pk for r in requests])
+    locked: dict = {}
+    for request in requests:
+        original = request.conversation
+        if original.pk in locked or original.pk not in rows:
+            continue
+        last_seq, care_active = rows[original.pk]
+        conv = Conversation(
+            id=original.pk,
+            client_id=original.client_id,
+            therapist_id=original.therapist_id,
+            last_seq=last_seq,
+            last_message_at=original.last_message_at,
+            created_at=original.created_at,
+            updated_at=original.updated_at,
+        )
+        conv.care_active = care_active
         for name in ("client", "therapist"):
-            if Conversation._meta.get_field(name).is_cached(conversation):
-                setattr(conv, name, getattr(conversation, name))
-    return conv
+            field = Conversation._meta.get_field(name)
+            if field.is_cached(original):
+                field.set_cached_value(conv, field.get_cached_value(original))
+        locked[conv.pk] = conv
+    return locked
 
 
-def _send_locked(ctx, conversation, body, key, kind, subject, attachment) -> SendResult | None:
-    """The write itself; None when the policy refuses (audited by the caller, after this rolled back)."""
+def _store_batch(requests: list[SendRequest], publications: list | None = None) -> list[SendResult | Refused]:
+    """The write itself: one transaction for the whole batch (see ``send_messages``)."""
     with transaction.atomic():
-        conv = _locked_for_send(conversation, ctx.user.pk, key)
-        if conv is None or not policies.can_send_message(ctx.user, conv):
-            return None
-        del conv.care_active  # decided now; this object travels on (message.conversation) and must not vouch later
-        if conv.existing_id is not None:
-            existing = Message.objects.get(pk=conv.existing_id)
-            return SendResult(existing, created=False, urgent=_was_urgent(existing))
-        message = _store(conv, ctx.user, kind=kind, subject=subject, body=body, key=key)
-        items = [_store_attachment(message, *attachment)] if attachment else []
-        auto = None
-        if message.sender_id == conv.client_id:
+        convs = _locked_conversations(requests)
+        existing = sendsql.existing_keys(convs, [r.idempotency_key for r in requests]) if convs else {}
+        now = timezone.now()
+        outcomes: list = []
+        new: list[Message] = []
+        seen: dict = {}
+        autos: dict = {}
+        for request in requests:
+            conv = convs.get(request.conversation.pk)
+            user = request.ctx.user
+            if conv is None or not policies.can_send_message(user, conv):
+                outcomes.append(Refused())
+                continue
+            triple = (conv.pk, user.pk, request.idempotency_key)
+            if triple in seen:  # the same key twice in one burst: the second is a retry of the first
+                outcomes.append(replace(seen[triple], created=False))
+                continue
+            if triple in existing:
+                original = Message.objects.get(pk=existing[triple])
+                outcomes.append(SendResult(original, created=False, urgent=_was_urgent(original)))
+                continue
+            message = _new_message(conv, user, request, now)
+            new.append(message)
+            auto = None
+            if user.pk == conv.client_id and conv.pk not in autos:
+                autos[conv.pk] = auto = _auto_reply_if_away(conv, message)
+                if auto is not None:
+                    new.append(auto)
+            result = SendResult(message, created=True, auto_reply=auto, needs_screening=_flagged(request))
+            seen[triple] = result
+            outcomes.append(result)
+        if new:
+            _write(requests, outcomes, convs, new, now, publications)
+    for conv in convs.values():  # decided now; these objects travel on (message.conversation) and must not vouch later
+        conv.__dict__.pop("care_active", None)
+    return outcomes
+
+
+def _flagged(request: SendRequest) -> bool:
+    """Client text that still needs the escalation step (flagged, or its pre-screen failed)."""
+    return request.ctx.user.pk == request.conversation.client_id and request.level != "none"
+
+
+def _write(requests, outcomes, convs: dict, new: list[Message], now, publications: list | None) -> None:
+    """Insert the batch's messages, attachments, tasks, notices, sequence counters and audit events."""
+    Message.objects.bulk_create(new)
+    published: dict = {}
+    entries = []
+    for request, outcome in zip(requests, outcomes, strict=True):
+        if not isinstance(outcome, SendResult) or not outcome.created:
+            continue
+        message, conv = outcome.message, convs[request.conversation.pk]
+        items = [_store_attachment(message, *request.attachment)] if request.attachment else []
+        if outcome.needs_screening:
             _queue_screening_safety_net(message)
-            auto = _auto_reply_if_away(conv, message)
-        queue_unread_notice(conv, conv.other_party_id(ctx.user.pk))
-        conv.save(update_fields=["last_seq", "last_message_at", "updated_at"])
-        sent = [frames.message_frame(message, items)] + ([frames.message_frame(auto, [])] if auto else [])
-        transaction.on_commit(partial(frames.publish, conv.group_name, sent))
-        record_event(ctx, "message.send", object_type="message", object_id=message.pk, subject=conv.client)
-    return SendResult(message, created=True, auto_reply=auto)
+        sent = published.setdefault(conv.pk, [])
+        sent.append(frames.message_frame(message, items))
+        if outcome.auto_reply is not None:
+            sent.append(frames.message_frame(outcome.auto_reply, []))
+        entries.append(
+            AuditEntry(request.ctx, "message.send", object_type="message", object_id=message.pk, subject=conv.client)
+        )
+    queue_unread_notices([(convs[m.conversation_id], m.conversation_id, _recipient(convs, m)) for m in new])
+    touched = [convs[pk] for pk in published]
+    for conv in touched:
+        conv.updated_at = now
+    sendsql.save_counters([(conv.pk, conv.last_seq, now) for conv in touched])
+    for conv in touched:
+        if publications is None:
+            transaction.on_commit(partial(frames.publish, conv.group_name, published[conv.pk]))
+        else:
+            transaction.on_commit(partial(publications.append, (conv.group_name, published[conv.pk])))
+    record_events(entries)
+
+
+def _recipient(convs: dict, message: Message):
+    return convs[message.conversation_id].other_party_id(message.sender_id)
+
+
+def _new_message(conv: Conversation, user, request: SendRequest, now) -> Message:
+    """Take the next seq of the (locked) conversation; not saved yet (the batch is inserted at once)."""
+    conv.last_seq += 1
+    conv.last_message_at = now
+    return Message(
+        conversation=conv,
+        seq=conv.last_seq,
+        version_seq=conv.last_seq,
+        sender=user,
+        kind=request.kind,
+        subject=request.subject,
+        body=request.body,
+        idempotency_key=request.idempotency_key,
+        created_at=now,
+        screened_at=now if request.level == "none" and user.pk == conv.client_id else None,
+    )
 
 
 def screen_after_commit(ctx: RequestContext, message: Message) -> bool:
@@ -217,24 +405,6 @@ def _check_key(key: str) -> None:
         raise ValidationError({"idempotency_key": "The idempotency key must be 8–64 letters, digits, - or _."})
 
 
-def _store(conv: Conversation, sender, *, kind: str, subject: str, body: str, key: str) -> Message:
-    """Take the next seq of the (locked) conversation and write the message."""
-    conv.last_seq += 1
-    now = timezone.now()
-    conv.last_message_at = now
-    return Message.objects.create(
-        conversation=conv,
-        seq=conv.last_seq,
-        version_seq=conv.last_seq,
-        sender=sender,
-        kind=kind,
-        subject=subject,
-        body=body,
-        idempotency_key=key,
-        created_at=now,
-    )
-
-
 def _store_attachment(message: Message, data: bytes, content_type: str, name: str) -> Attachment:
     from django.core.files.base import ContentFile
 
@@ -279,8 +449,14 @@ def _auto_reply_if_away(conv: Conversation, message: Message) -> Message | None:
     )
     if recent.exists():
         return None
-    body = auto_reply_text(prefs, conv.therapist, conv.client, now)
-    return _store(conv, conv.therapist, kind=Kind.AUTO_REPLY, subject="", body=body, key=f"auto-{message.id.hex}")
+    request = SendRequest(
+        RequestContext(user=conv.therapist),
+        conv,
+        body=auto_reply_text(prefs, conv.therapist, conv.client, now),
+        idempotency_key=f"auto-{message.id.hex}",
+        kind=Kind.AUTO_REPLY,
+    )
+    return _new_message(conv, conv.therapist, request, now)
 
 
 def auto_reply_text(prefs: TherapistMessagingSettings, therapist, client, now) -> str:

@@ -105,3 +105,25 @@ def test_deleting_an_account_keeps_its_audit_trail_intact(client_user):
     client_user.delete()
     assert AuditEvent.objects.filter(actor_ref=actor_ref).count() == 3
     assert verify_chain().ok
+
+
+def test_a_batch_append_is_one_run_of_the_chain_in_list_order(client_user):
+    from confide.privacy.audit import AuditEntry, record_events
+
+    record_event(RequestContext(user=client_user), "before.batch")
+    entries = [AuditEntry(RequestContext(user=client_user), f"batch.{i}", object_id=i) for i in range(5)]
+    events = record_events(entries)
+    record_event(RequestContext(user=client_user), "after.batch")
+    stored = list(AuditEvent.objects.order_by("id").values_list("action", "prev_hash", "hash"))
+    assert [a for a, _, _ in stored] == ["before.batch", *[f"batch.{i}" for i in range(5)], "after.batch"]
+    assert all(stored[i][1] == stored[i - 1][2] for i in range(1, len(stored)))  # each links to the one before
+    assert [e.hash for e in events] == [h for a, _, h in stored if a.startswith("batch.")]
+    report = verify_chain()
+    assert report.ok and report.checked == 7
+
+
+def test_an_empty_batch_appends_nothing(client_user):
+    from confide.privacy.audit import record_events
+
+    assert record_events([]) == []
+    assert AuditEvent.objects.count() == 0

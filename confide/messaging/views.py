@@ -15,6 +15,7 @@ from confide.core.forms import apply_validation_error
 from confide.messaging import policies, services
 from confide.messaging.forms import EditForm, LetterForm, MessageForm, ReplySettingsForm, SearchForm
 from confide.messaging.models import Attachment, Conversation, Kind, Message
+from confide.messaging.ratelimit import rate_limited
 from confide.messaging.services.attachments import checked_upload
 from confide.messaging.services.guard import require
 from confide.messaging.services.reply_settings import FIELDS, reply_settings_for, update_reply_settings
@@ -114,6 +115,8 @@ def send(request: HttpRequest, conversation_id) -> HttpResponse:
     form = MessageForm(request.POST, request.FILES)
     if not form.is_valid():
         return _conversation_page(request, conv, form, status=400)
+    if _too_fast(request, form):
+        return _conversation_page(request, conv, form, status=429)
     try:
         result = _send_from_form(request, conv, form, kind=Kind.CHAT)
     except ValidationError as exc:
@@ -121,6 +124,14 @@ def send(request: HttpRequest, conversation_id) -> HttpResponse:
         return _conversation_page(request, conv, form, status=400)
     _after_send(request, conv, result)
     return redirect(f"{conv_url(conv)}#latest")
+
+
+def _too_fast(request: HttpRequest, form) -> bool:
+    """The socket's and the API's per-person budget applies to the form posts too (one budget, shared cache)."""
+    wait = rate_limited(request.user.pk)
+    if wait:
+        form.add_error(None, f"You are sending too fast. Wait {wait} seconds, then send again; your text is kept.")
+    return bool(wait)
 
 
 def _send_from_form(request: HttpRequest, conv: Conversation, form, *, kind: str):
@@ -157,7 +168,7 @@ def letter(request: HttpRequest, conversation_id) -> HttpResponse:
     conv = _conversation(request, conversation_id)
     can_send = policies.can_send_message(request.user, conv)
     form = LetterForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and form.is_valid() and not _too_fast(request, form):
         try:
             result = _send_from_form(request, conv, form, kind=Kind.LETTER)
         except ValidationError as exc:
@@ -175,7 +186,8 @@ def letter(request: HttpRequest, conversation_id) -> HttpResponse:
         "can_send": can_send,
         "prefs": reply_settings_for(conv.therapist),
     }
-    return render(request, "messaging/letter.html", context, status=400 if form.errors else 200)
+    status = 429 if any("too fast" in e for e in form.non_field_errors()) else 400 if form.errors else 200
+    return render(request, "messaging/letter.html", context, status=status)
 
 
 @login_required

@@ -279,3 +279,26 @@ def test_api_sends_share_the_sockets_rate_limit(conversation, as_client, setting
     assert codes == [201] * 10 + [429] * 2
     assert limited.status_code == 429 and "too fast" in limited.json()["detail"]
     assert Message.objects.filter(conversation=conversation).count() == 10
+
+
+def test_form_posts_share_the_same_rate_limit_and_keep_the_text(conversation, as_client, settings):
+    """Without JavaScript a flood is refused the same way: 429, a sentence, nothing stored, the text kept."""
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MESSAGE_RATE_PER_MINUTE = 3
+    if time.time() % 60 > 50:  # the budget is per clock minute: do not straddle two
+        time.sleep(61 - time.time() % 60)
+    codes = [
+        as_client.post(conv_url(conversation, "messaging_send"), {"body": f"m{i}", "key": uuid.uuid4().hex}).status_code
+        for i in range(3)
+    ]
+    limited = as_client.post(conv_url(conversation, "messaging_send"), {"body": "kept text", "key": uuid.uuid4().hex})
+    letter = as_client.post(
+        conv_url(conversation, "messaging_letter"), {"subject": "Hi", "body": "letter text", "key": uuid.uuid4().hex}
+    )
+    assert codes == [302] * 3
+    assert limited.status_code == 429 and "too fast" in limited.content.decode()
+    assert "kept text" in limited.content.decode()
+    assert letter.status_code == 429 and "letter text" in letter.content.decode()
+    assert Message.objects.filter(conversation=conversation).count() == 3

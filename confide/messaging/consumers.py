@@ -14,6 +14,7 @@ import json
 import logging
 import time
 import uuid
+from collections import OrderedDict
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 MAX_FRAME_BYTES = 32 * 1024
 MAX_BAD_FRAMES = 10
 MAX_LIMITED_FRAMES = 50  # frames refused by the rate limit before the socket is closed
+MAX_IN_FLIGHT = 64  # sends of one socket waiting for their commit; the next frame waits beyond this
+REMEMBERED_KEYS = 512  # keys this socket sent, so their echo through the group is not sent back to it
 TYPING_INTERVAL = 1.0
 SESSION_CHECK_SECONDS = 60
 
@@ -57,6 +60,8 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         self.user = self.scope.get("user")
         self.bad_frames = 0
         self.limited_frames = 0
+        self.in_flight = asyncio.Semaphore(MAX_IN_FLIGHT)
+        self.sent_keys: OrderedDict[str, None] = OrderedDict()
         self.last_typing = 0.0
         self.session_checked = time.monotonic()
         try:
@@ -200,18 +205,39 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
             await self.close(code=CLOSE_BAD_INPUT)
 
     async def _on_send(self, frame: dict) -> None:
-        reply, stored = await send_queue(write_sends).submit((self, frame))
-        for out in reply:  # the ack: the message is committed (and already published to the group)
-            await self._send_json(out)
-        if any(out.get("code") == "signed_out" for out in reply):
-            await self.close(code=CLOSE_UNAUTHENTICATED)
-            return
-        if stored is None:
-            return
-        # Ack first, then escalate (outside the send transaction: it must not hold the conversation lock).
-        crisis = await dbpool.run(self._screen, stored)
-        if crisis:
-            await self._send_json(crisis)
+        """Queue the send and go on reading frames: a socket may pipeline sends (each acked after its commit).
+
+        Channels handles one frame at a time per socket; waiting here for the commit
+        would put every send of a busy socket in its own write. Sends are queued in
+        the order they arrive, so their sequence numbers and acks keep that order.
+        At most ``MAX_IN_FLIGHT`` wait per socket; then the next frame waits.
+        """
+        await self.in_flight.acquire()
+        key = frame.get("key")
+        if isinstance(key, str):
+            self.sent_keys[key[:64]] = None
+            while len(self.sent_keys) > REMEMBERED_KEYS:
+                self.sent_keys.popitem(last=False)
+        asyncio.ensure_future(self._complete_send(frame))
+
+    async def _complete_send(self, frame: dict) -> None:
+        try:
+            reply, stored = await send_queue(write_sends).submit((self, frame))
+            for out in reply:  # the ack: the message is committed (and already published to the group)
+                await self._send_json(out)
+            if any(out.get("code") == "signed_out" for out in reply) or self.limited_frames > MAX_LIMITED_FRAMES:
+                await self.close(code=CLOSE_UNAUTHENTICATED if reply[0].get("code") == "signed_out" else CLOSE_FLOOD)
+                return
+            if stored is not None:
+                # Ack first, then escalate (outside the send transaction: it must not hold the conversation lock).
+                crisis = await dbpool.run(self._screen, stored)
+                if crisis:
+                    await self._send_json(crisis)
+        except Exception:  # noqa: BLE001 — one failed send must never take the socket (or others) down
+            log.exception("chat send failed (content not logged)")
+            await self._error("server_error", "Something went wrong on our side. Please try again.", frame)
+        finally:
+            self.in_flight.release()
 
     def _send_request(self, frame: dict) -> services.SendRequest | dict:
         """The request to store, or the error frame that refuses it before any write."""
@@ -340,7 +366,16 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
             log.warning("could not open a conversation event (data keys differ between processes?)")
             return
         for frame in batch:
-            await self._send_json(frame)
+            if not self._own_echo(frame):
+                await self._send_json(frame)
+
+    def _own_echo(self, frame: dict) -> bool:
+        """A message this very socket sent: its ack already carries id, seq and time (other tabs still get it)."""
+        return (
+            frame.get("type") == "message"
+            and frame.get("sender") == str(self.user.pk)
+            and frame.get("key") in self.sent_keys
+        )
 
     async def conversation_presence(self, event: dict) -> None:
         if event["user"] == str(self.user.pk):

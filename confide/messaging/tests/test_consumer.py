@@ -419,3 +419,48 @@ def test_refused_send_on_ended_care_is_audited_once_and_stores_nothing(conversat
     assert run(scenario())["code"] == "closed"
     denied = AuditEvent.objects.filter(action="message.send", outcome="denied", actor=client_user)
     assert denied.count() == 1 and not Message.objects.exists()
+
+
+def test_a_socket_may_pipeline_sends_and_gets_its_acks_in_order(conversation, client_user, therapist):
+    """Frames are read while earlier sends wait for their commit; seq and acks keep the sending order."""
+    cookie, other = session_cookie_header(client_user), session_cookie_header(therapist)
+
+    async def scenario():
+        alice, _ = await open_socket(conversation.pk, cookie)
+        bob, _ = await open_socket(conversation.pk, other)
+        for i in range(20):
+            await alice.send_json_to({"type": "send", "key": f"pipe-key-{i:04}", "body": f"m{i}"})
+        acks = [await frames_until(alice, "ack") for _ in range(20)]
+        received = [await frames_until(bob, "message") for _ in range(20)]
+        await alice.disconnect()
+        await bob.disconnect()
+        return acks, received
+
+    acks, received = run(scenario())
+    assert [a["key"] for a in acks] == [f"pipe-key-{i:04}" for i in range(20)]
+    assert [a["seq"] for a in acks] == list(range(1, 21))
+    assert [m["body"] for m in received] == [f"m{i}" for i in range(20)]
+
+
+def test_the_sending_socket_gets_an_ack_not_an_echo_but_the_senders_other_tab_gets_the_message(
+    conversation, client_user
+):
+    cookie = session_cookie_header(client_user)
+
+    async def scenario():
+        tab1, _ = await open_socket(conversation.pk, cookie)
+        tab2, _ = await open_socket(conversation.pk, cookie)
+        await tab1.send_json_to({"type": "send", "key": "echo-key-0001", "body": "from tab one"})
+        on_tab2 = await frames_until(tab2, "message")  # published (to the group) before tab one's ack
+        await tab1.send_json_to({"type": "ping"})
+        seen = []
+        while (frame := await tab1.receive_json_from(timeout=5))["type"] != "pong":
+            seen.append(frame)
+        await tab1.disconnect()
+        await tab2.disconnect()
+        (ack,) = [f for f in seen if f["type"] == "ack"]
+        return ack, on_tab2, [f["type"] for f in seen]
+
+    ack, on_tab2, rest = run(scenario())
+    assert on_tab2["id"] == ack["id"] and on_tab2["body"] == "from tab one"
+    assert "message" not in rest  # the echo of its own message is not sent back to the sending socket

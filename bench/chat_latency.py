@@ -145,6 +145,7 @@ def _server_env(redis: bool) -> dict[str, str]:
         "CONFIDE_SECRET_KEY": settings.SECRET_KEY,
         "CONFIDE_DATA_KEYS": settings.DATA_KEYS,
         "CONFIDE_MESSAGE_RATE_PER_MINUTE": "1000000",
+        "CONFIDE_MESSAGE_SOCKET_OPENS_PER_MINUTE": "1000000",  # the idle phase opens 1,000 sockets
         "CONFIDE_LOG_LEVEL": "ERROR",
         "CONFIDE_DB_CONN_MAX_AGE": os.environ["CONFIDE_DB_CONN_MAX_AGE"],
         "CONFIDE_MESSAGE_DB_THREADS": os.environ["CONFIDE_MESSAGE_DB_THREADS"],

@@ -304,6 +304,8 @@ MESSAGE_NOTIFY_DELAY_MINUTES = env_int("CONFIDE_MESSAGE_NOTIFY_DELAY_MINUTES", 1
 # Frames a person may send per minute over all their chat sockets (shared through the cache, so per
 # user across app processes when CONFIDE_REDIS_URL is set); typing indicators are throttled separately.
 MESSAGE_RATE_PER_MINUTE = env_int("CONFIDE_MESSAGE_RATE_PER_MINUTE", 120, minimum=10, maximum=1_000_000)
+# Chat sockets a person may open per minute (page loads, reconnects); a loop of opens is refused (4429).
+MESSAGE_SOCKET_OPENS_PER_MINUTE = env_int("CONFIDE_MESSAGE_SOCKET_OPENS_PER_MINUTE", 30, minimum=5, maximum=1_000_000)
 # Database threads of the chat sockets per process (PostgreSQL; SQLite always uses one). Each keeps
 # one connection, so a process holds this many connections for chat (confide/messaging/dbpool.py).
 MESSAGE_DB_THREADS = env_int("CONFIDE_MESSAGE_DB_THREADS", 4, minimum=1, maximum=32)

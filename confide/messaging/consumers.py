@@ -93,6 +93,8 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
 
         if user.role in (Role.THERAPIST, Role.STAFF) and not has_mfa(user):
             return CLOSE_FORBIDDEN
+        if rate_limited(user.pk, bucket="open", limit=settings.MESSAGE_SOCKET_OPENS_PER_MINUTE):
+            return CLOSE_FLOOD  # before any lookup or audit: a loop of opens costs the server almost nothing
         self.ctx = RequestContext(user=user, ip=client_ip(self.scope), user_agent=user_agent(self.scope))
         conv = Conversation.objects.select_related("client", "therapist").filter(
             pk=self.scope["url_route"]["kwargs"]["conversation_id"]

@@ -464,3 +464,26 @@ def test_the_sending_socket_gets_an_ack_not_an_echo_but_the_senders_other_tab_ge
     ack, on_tab2, rest = run(scenario())
     assert on_tab2["id"] == ack["id"] and on_tab2["body"] == "from tab one"
     assert "message" not in rest  # the echo of its own message is not sent back to the sending socket
+
+
+def test_a_loop_of_socket_opens_is_refused_before_any_lookup(conversation, client_user, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.MESSAGE_SOCKET_OPENS_PER_MINUTE = 3
+    if time.time() % 60 > 50:  # the budget is per clock minute: do not straddle two
+        time.sleep(61 - time.time() % 60)
+    cookie = session_cookie_header(client_user)
+
+    async def scenario():
+        opened = []
+        for _ in range(3):
+            socket, _ = await open_socket(conversation.pk, cookie)
+            opened.append(socket)
+        refused = await close_code(communicator(conversation.pk, cookie))
+        for socket in opened:
+            await socket.disconnect()
+        return refused
+
+    assert run(scenario()) == 4429
+    assert AuditEvent.objects.filter(action="conversation.open").count() == 3  # the refused open read nothing

@@ -52,6 +52,7 @@ def _server_env() -> dict[str, str]:
         "CONFIDE_SECRET_KEY": settings.SECRET_KEY,
         "CONFIDE_DATA_KEYS": settings.DATA_KEYS,
         "CONFIDE_MESSAGE_RATE_PER_MINUTE": "100000",
+        "CONFIDE_MESSAGE_SOCKET_OPENS_PER_MINUTE": "100000",
         "CONFIDE_LOG_LEVEL": "WARNING",
     }
 

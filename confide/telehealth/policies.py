@@ -72,6 +72,16 @@ def can_manage_visit(user, visit) -> bool:
     return getattr(user, "role", None) == Role.THERAPIST and user.pk == visit.appointment.therapist_id
 
 
+def can_see_emergency_details(user, visit) -> bool:
+    """The client's emergency plan and backup phone: the visit's therapist, only while its room is open.
+
+    Why the time window: the numbers are for a session in progress (confirming the
+    location at the start, calling back when the connection cannot be restored),
+    not a directory of the client's phone numbers to browse any day.
+    """
+    return can_manage_visit(user, visit) and join_problem(user, visit.appointment) == ""
+
+
 def can_take_part(user, visit) -> bool:
     """Chat and report media state: either participant."""
     return is_participant(user, visit.appointment)

@@ -57,7 +57,7 @@ def emergency_details(ctx: RequestContext, visit: Visit) -> EmergencyDetails | N
     Side effects: audit ``visit.emergency_details`` plus intake's own ``emergency_plan.view``.
     """
     client = visit.appointment.client
-    authorize(ctx, policies.can_manage_visit, visit, action="visit.emergency_details", subject=client)
+    authorize(ctx, policies.can_see_emergency_details, visit, action="visit.emergency_details", subject=client)
     from confide.intake.services import read_emergency_plan
 
     plan = read_emergency_plan(ctx, client)

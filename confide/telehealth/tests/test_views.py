@@ -11,7 +11,7 @@ from confide.core.testing.fixtures import logged_in
 from confide.privacy.models import AuditEvent
 from confide.scheduling.models import Status
 from confide.telehealth.models import JoinToken, Visit
-from confide.telehealth.tests.conftest import make_appointment, make_ready
+from confide.telehealth.tests.conftest import license_therapist, make_appointment, make_ready
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +154,17 @@ def test_backup_phone_for_therapist_is_audited(as_therapist, appointment):
     assert response.status_code == 200
     assert "+1 518 555 0199" in response.content.decode()
     assert AuditEvent.objects.filter(action="visit.emergency_details", outcome="allowed").count() == 1
+
+
+def test_backup_phone_is_only_there_while_the_room_is_open(as_therapist, client_user, therapist):
+    make_ready(client_user)
+    license_therapist(therapist, "US-NY")
+    tomorrow = make_appointment(client_user, therapist, starts_in=timedelta(days=1))
+    response = as_therapist.get(reverse("visit_backup_phone", args=[tomorrow.pk]))
+    assert response.status_code == 404
+    assert "+1 518 555 0199" not in response.content.decode()
+    denied = AuditEvent.objects.get(action="visit.emergency_details")
+    assert denied.outcome == "denied"
 
 
 def test_join_link_appears_from_ten_minutes_before(as_client, client_user, therapist):

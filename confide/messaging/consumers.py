@@ -76,7 +76,7 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         await self.channel_layer.group_add(self.conversation.group_name, self.channel_name)
         self.joined = True
         await self._send_json(ready)
-        await self._group("conversation.presence", {"user": str(self.user.pk), "online": True, "reply": False})
+        await self._announce()
         self.watcher = asyncio.ensure_future(self._watch_session())
 
     def _open(self) -> tuple[int, dict | None]:
@@ -163,7 +163,7 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         if watcher is not None:
             watcher.cancel()
         if self.joined:
-            await self._group("conversation.presence", {"user": str(self.user.pk), "online": False, "reply": False})
+            await self._announce(online=False)
             await self.channel_layer.group_discard(self.conversation.group_name, self.channel_name)
 
     # --- incoming frames ---------------------------------------------------------------------------
@@ -381,10 +381,17 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
 
     async def conversation_presence(self, event: dict) -> None:
         if event["user"] == str(self.user.pk):
+            if not event["online"] and event.get("channel") != self.channel_name:
+                # Another tab of this person closed: this one is still here, so say so again.
+                await self._announce(reply=True)
             return
         await self._send_json({"type": "presence", "user": event["user"], "online": event["online"]})
         if event["online"] and not event["reply"]:
-            await self._group("conversation.presence", {"user": str(self.user.pk), "online": True, "reply": True})
+            await self._announce(reply=True)
+
+    async def _announce(self, *, online: bool = True, reply: bool = False) -> None:
+        payload = {"user": str(self.user.pk), "online": online, "reply": reply, "channel": self.channel_name}
+        await self._group("conversation.presence", payload)
 
     async def conversation_typing(self, event: dict) -> None:
         if event["user"] != str(self.user.pk):

@@ -487,3 +487,35 @@ def test_a_loop_of_socket_opens_is_refused_before_any_lookup(conversation, clien
 
     assert run(scenario()) == 4429
     assert AuditEvent.objects.filter(action="conversation.open").count() == 3  # the refused open read nothing
+
+
+def test_closing_one_of_two_tabs_leaves_the_person_online(conversation, client_user, therapist):
+    cookie, other = session_cookie_header(client_user), session_cookie_header(therapist)
+
+    async def scenario():
+        bob, _ = await open_socket(conversation.pk, other)
+        tab1, _ = await open_socket(conversation.pk, cookie)
+        tab2, _ = await open_socket(conversation.pk, cookie)
+        await tab1.disconnect()
+        states = []
+        await asyncio.sleep(0.3)
+        while not await bob.receive_nothing(timeout=0.3):
+            frame = await bob.receive_json_from()
+            if frame["type"] == "presence":
+                states.append(frame["online"])
+        await tab2.disconnect()
+        await asyncio.sleep(0.1)
+        last = [f["online"] for f in await _drain_frames(bob) if f["type"] == "presence"]
+        await bob.disconnect()
+        return states, last
+
+    states, last = run(scenario())
+    assert states[-1] is True  # tab two answered the "offline" of tab one
+    assert last[-1] is False  # when the last tab closes, the person is offline
+
+
+async def _drain_frames(socket) -> list[dict]:
+    frames = []
+    while not await socket.receive_nothing(timeout=0.3):
+        frames.append(await socket.receive_json_from())
+    return frames

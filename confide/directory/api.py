@@ -109,9 +109,9 @@ def card(profile: TherapistProfile, now: datetime | None = None) -> CardOut:
         has_evening=profile.has_evening,
         has_weekend=profile.has_weekend,
         response_time_hours=profile.response_time_hours,
-        specialties=[t.slug for t in profile.specialties.all()],
-        languages=[t.slug for t in profile.languages.all()],
-        modalities=[t.slug for t in profile.modalities.all()],
+        specialties=[t.slug for t in profile.card_specialties],
+        languages=[t.slug for t in profile.card_languages],
+        modalities=[t.slug for t in profile.card_modalities],
     )
 
 

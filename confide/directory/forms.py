@@ -6,7 +6,7 @@ from django import forms
 
 from confide.core.jurisdictions import jurisdiction_choices
 from confide.core.widgets import FastSelect
-from confide.directory import models
+from confide.directory import models, taxonomy
 from confide.directory.photos import MAX_UPLOAD_BYTES
 from confide.directory.search import SORTS, TERM_FILTERS
 
@@ -23,7 +23,7 @@ TERM_LABELS = {
 
 
 def term_choices(model) -> list[tuple[str, str]]:
-    return list(model.objects.filter(active=True).values_list("slug", "name"))
+    return taxonomy.choices(model)
 
 
 class SearchForm(forms.Form):

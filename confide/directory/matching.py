@@ -25,9 +25,9 @@ from django.db.models import Case, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
 from confide.core.jurisdictions import jurisdiction_name, normalise_jurisdiction
-from confide.directory import models, policies
-from confide.directory.licensure import may_treat
-from confide.directory.search import entries_for, has_term, open_soon_expr
+from confide.directory import models, policies, taxonomy
+from confide.directory.licensure import Decision, lookup_keys, may_treat, may_treat_each
+from confide.directory.search import entries_for, has_term, open_soon_expr, profiles_from_index
 from confide.privacy.access import authorize
 from confide.privacy.audit import RequestContext
 
@@ -138,18 +138,22 @@ def rank(answers: dict, *, limit: int = 10, now: datetime | None = None, today: 
     """The best ``limit`` therapists for these (cleaned) answers, explained."""
     now = now or timezone.now()
     today = today or timezone.localdate()
-    qs = candidates(answers, today).annotate(open_soon=open_soon_expr(now), score=score_expr(answers))
+    keys = lookup_keys(answers["jurisdiction"], taxonomy.psypact_members())
+    qs = candidates(answers, today, keys=keys).annotate(open_soon=open_soon_expr(now), score=score_expr(answers))
     qs = qs.order_by("-open_soon", "-score", F("soonest_open_at").asc(nulls_last=True), "display_name", "profile_id")
     ids = list(qs.values_list("profile_id", flat=True)[:limit])
-    by_id = models.TherapistProfile.objects.select_related("user").prefetch_related(*_RELATIONS).in_bulk(ids)
-    rows = [by_id[i] for i in ids]
+    rows = profiles_from_index(ids, keys, _RELATIONS, with_user=True)  # includes the card terms
     names = term_names()
-    return [explain(profile, answers, now=now, today=today, names=names) for profile in rows]
+    licensed = may_treat_each([profile.user for profile in rows], answers["jurisdiction"], on=today)
+    return [
+        explain(profile, answers, now=now, today=today, names=names, licensure=licensed[profile.user_id])
+        for profile in rows
+    ]
 
 
-def candidates(answers: dict, today: date):
+def candidates(answers: dict, today: date, *, keys: list[str] | None = None):
     """Hard constraints only (search-index rows)."""
-    qs = entries_for(answers["jurisdiction"], today).filter(accepting_new_clients=True)
+    qs = entries_for(answers["jurisdiction"], today, keys=keys).filter(accepting_new_clients=True)
     if answers.get("modality_required") and answers.get("modality"):
         qs = qs.filter(has_term("modalities", answers["modality"]))
     return qs
@@ -195,24 +199,18 @@ def _budget_points(answers: dict) -> list:
 
 
 def term_names() -> dict[str, dict[str, str]]:
-    """slug → name for the taxonomies explanations mention (one query each, once per ranking)."""
-    return {
-        rel: dict(model.objects.values_list("slug", "name"))
-        for rel, model in (
-            ("specialties", models.Specialty),
-            ("competencies", models.Competency),
-            ("languages", models.Language),
-            ("modalities", models.Modality),
-            ("insurance", models.InsurancePayer),
-        )
-    }
+    """slug → name for the taxonomies explanations mention (cached taxonomies, no query)."""
+    return {rel: {slug: term.name for slug, term in taxonomy.terms(rel).items()} for rel in _RELATIONS}
 
 
-def explain(profile, answers: dict, *, now: datetime, today: date, names: dict | None = None) -> Match:
+def explain(
+    profile, answers: dict, *, now: datetime, today: date, names: dict | None = None, licensure: Decision | None = None
+) -> Match:
     """Reasons and misses for one profile; the reasons' weights add up to its score."""
     names = names or term_names()
-    has = {rel: {t.slug for t in getattr(profile, rel).all()} for rel in names}
-    reasons: list[tuple[str, int]] = [(may_treat(profile.user, answers["jurisdiction"], on=today).reason, 0)]
+    has = {rel: {t.slug for t in profile.card_terms(rel)} for rel in names}
+    licensure = licensure or may_treat(profile.user, answers["jurisdiction"], on=today)
+    reasons: list[tuple[str, int]] = [(licensure.reason, 0)]
     misses: list[str] = []
 
     def check(ok: bool, reason: str, miss: str, key: str) -> None:

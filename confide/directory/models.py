@@ -186,6 +186,23 @@ class TherapistProfile(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
 
+    def card_terms(self, relation: str) -> list:
+        """The terms a card shows: attached by search from its index row (no query), else the relation."""
+        attached = getattr(self, "listed_terms", None)
+        return attached[relation] if attached is not None else list(getattr(self, relation).all())
+
+    @property
+    def card_specialties(self) -> list:
+        return self.card_terms("specialties")
+
+    @property
+    def card_languages(self) -> list:
+        return self.card_terms("languages")
+
+    @property
+    def card_modalities(self) -> list:
+        return self.card_terms("modalities")
+
     def is_open_soon(self, now=None) -> bool:
         """Accepting new clients and something open in the next 30 days (the no-ghost rule)."""
         now = now or timezone.now()
@@ -225,6 +242,7 @@ class SearchEntry(models.Model):
     has_evening = models.BooleanField(default=False)
     has_weekend = models.BooleanField(default=False)
     display_name = models.CharField(max_length=80)
+    headline = models.CharField(max_length=140, blank=True, default="")  # text relevance without a join
     # Taxonomy slugs as "|slug|slug|": a filter is one LIKE on a short column.
     tags_specialties = models.TextField(blank=True, default="|")
     tags_approaches = models.TextField(blank=True, default="|")

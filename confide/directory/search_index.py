@@ -30,7 +30,7 @@ from confide.directory.licensure import PSYPACT, PSYPACT_KEY, SUBNATIONAL_LICENS
 
 RELATIONS = ("specialties", "approaches", "populations", "competencies", "languages", "modalities", "insurance")
 COPIED = ("accepting_new_clients", "soonest_open_at", "fee", "sliding_scale", "gender", "has_evening", "has_weekend")
-COPIED += ("display_name",)
+COPIED += ("display_name", "headline")
 BATCH = 2000
 
 
@@ -48,7 +48,7 @@ def rebuild(profile_ids: Iterable | None = None, *, batch: int = BATCH) -> int:
         ids = list(dict.fromkeys(profile_ids))
     members = psypact_members()
     written = 0
-    if profile_ids is None and connection.vendor == "sqlite":
+    if profile_ids is None:
         with connection.cursor() as cursor:
             cursor.execute(f"DELETE FROM {FTS_TABLE}")  # noqa: S608 — constant name
     for chunk in _chunks(ids, batch):
@@ -58,12 +58,31 @@ def rebuild(profile_ids: Iterable | None = None, *, batch: int = BATCH) -> int:
             models.SearchEntry.objects.bulk_create(rows, batch_size=1000)
             _sync_text(chunk)
             written += len(rows)
+    if profile_ids is None:
+        refresh_statistics()
     return written
 
 
+def refresh_statistics() -> None:
+    """Planner statistics for the search tables after a bulk (re)load: without them SQLite guesses
+    index selectivity and PostgreSQL misjudges how many rows a jurisdiction or a word has."""
+    tables = ["directory_searchentry", FTS_TABLE] if connection.vendor == "postgresql" else ["directory_searchentry"]
+    with connection.cursor() as cursor:
+        for table in tables:
+            cursor.execute(f"ANALYZE {table}")  # noqa: S608 — constant names
+        if connection.vendor == "sqlite":
+            cursor.execute("PRAGMA optimize")
+
+
 # --- free text -------------------------------------------------------------------------------
-# Word-prefix search over name, headline and bio: SQLite's FTS5 (a virtual table filled here) or
-# PostgreSQL's full-text search (a GIN expression index on TherapistProfile.search_text, no copy).
+# Word-prefix search over name, headline and bio, one text row per *listed* profile that also holds
+# the profile's lookup keys (the jurisdictions of its search rows): a query asks for "these words AND
+# one of the client's keys", so the text index itself returns only the jurisdiction's matches (a few
+# hundred rows) instead of every profile in the country with a common word, each then probed in
+# SearchEntry. SQLite: an FTS5 table (keys and body columns; prefix indexes make 1-4 letter word
+# beginnings one posting list). PostgreSQL: a table of tsvectors (keys as "#US-NY" lexemes, which no
+# search word can produce or prefix-match) under a GIN index. ``_sync_text`` keeps both in step; it runs
+# after the profile's SearchEntry rows are written.
 FTS_TABLE = "directory_profile_fts"
 
 
@@ -72,33 +91,64 @@ def _fts_rowid(profile_id) -> int:
     return int.from_bytes(uuid.UUID(str(profile_id)).bytes[:8], "big", signed=True)
 
 
+def fts_key(key: str) -> str:
+    """A lookup key as one FTS5 token: ``US-NY`` → ``usny``, ``*psypact`` → ``psypact``.
+
+    Unambiguous: country codes have two letters and subdivision suffixes 1-3, so no code gives "psypact".
+    """
+    return key.replace("-", "").replace("*", "").lower()
+
+
 def _sync_text(profile_ids: list) -> None:
-    if connection.vendor != "sqlite":
-        return  # PostgreSQL indexes search_text itself
-    texts = models.TherapistProfile.objects.filter(pk__in=profile_ids).values_list("pk", "search_text")
+    ids = [uuid.UUID(str(pid)) for pid in profile_ids]
+    if connection.vendor == "postgresql":
+        _sync_text_postgres(ids)
+        return
+    keys: dict = defaultdict(set)
+    entries = models.SearchEntry.objects.filter(profile_id__in=ids)
+    for profile_id, key in entries.values_list("profile_id", "jurisdiction"):
+        keys[profile_id].add(fts_key(key))
+    texts = models.TherapistProfile.objects.filter(pk__in=list(keys)).values_list("pk", "search_text")
     with connection.cursor() as cursor:
         cursor.executemany(
             f"DELETE FROM {FTS_TABLE} WHERE rowid = %s",  # noqa: S608 — constant name
-            [(_fts_rowid(pid),) for pid in profile_ids],
+            [(_fts_rowid(pid),) for pid in ids],
         )
         cursor.executemany(
-            f"INSERT INTO {FTS_TABLE} (rowid, profile_id, body) VALUES (%s, %s, %s)",  # noqa: S608
-            [(_fts_rowid(pid), uuid.UUID(str(pid)).hex, text) for pid, text in texts],
+            f"INSERT INTO {FTS_TABLE} (rowid, profile_id, keys, body) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            [(_fts_rowid(pid), pid.hex, " ".join(sorted(keys[pid])), text) for pid, text in texts],
         )
 
 
-def text_matches(tokens: list[str]) -> RawSQL:
-    """Ids of profiles whose name, headline or bio has a word starting with every token."""
+def _sync_text_postgres(ids: list) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {FTS_TABLE} WHERE profile_id = ANY(%s)", [ids])  # noqa: S608 — constant name
+        cursor.execute(
+            f"INSERT INTO {FTS_TABLE} (profile_id, document) "  # noqa: S608 — constant name
+            "SELECT p.id, array_to_tsvector(keys.found) || to_tsvector('simple', p.search_text) "
+            "FROM directory_therapistprofile p CROSS JOIN LATERAL (SELECT array_agg(DISTINCT '#' || e.jurisdiction) "
+            "AS found FROM directory_searchentry e WHERE e.profile_id = p.id) keys "
+            "WHERE p.id = ANY(%s) AND keys.found IS NOT NULL",
+            [ids],
+        )
+
+
+def text_matches(tokens: list[str], keys: list[str]) -> RawSQL:
+    """Ids of listed profiles under one of ``keys`` whose name, headline or bio has a word starting
+    with every token."""
     words = [part for token in tokens for part in token.split("_") if part]
     if connection.vendor == "sqlite":
-        query = " AND ".join(f'"{word}"*' for word in words)
-        sql = "SELECT profile_id FROM directory_profile_fts WHERE directory_profile_fts MATCH %s"
+        where = " OR ".join(f'"{fts_key(key)}"' for key in keys)
+        query = f"keys : ({where}) AND body : (" + " AND ".join(f'"{word}"*' for word in words) + ")"
+        sql = f"SELECT profile_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s"  # noqa: S608 — constant name
         return RawSQL(sql, (query,))  # noqa: S611 — constant SQL, the search words are a bound parameter
+    where = " | ".join(f"'#{key}'" for key in keys)  # codes are validated: letters, digits, "-", "*"
     query = " & ".join(f"{word}:*" for word in words)
     sql = (
-        "SELECT id FROM directory_therapistprofile WHERE to_tsvector('simple', search_text) @@ to_tsquery('simple', %s)"
+        f"SELECT profile_id FROM {FTS_TABLE} "  # noqa: S608 — constant name
+        "WHERE document @@ (%s::tsquery && to_tsquery('simple', %s))"
     )
-    return RawSQL(sql, (query,))  # noqa: S611 — constant SQL, the search words are a bound parameter
+    return RawSQL(sql, (where, query))  # noqa: S611 — constant SQL, the search words are bound parameters
 
 
 def _entries(profile_ids: list, members: set[str]) -> Iterable[models.SearchEntry]:

@@ -64,10 +64,15 @@ def _private_media_root(settings, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Rate limits and caches must not leak from one test to the next."""
+    """Rate limits and caches must not leak from one test to the next (nor the directory's in-process
+    taxonomy cache: a test's edits roll back without signals)."""
+    from confide.directory import taxonomy
+
     cache.clear()
+    taxonomy.clear()
     yield
     cache.clear()
+    taxonomy.clear()
 
 
 @pytest.fixture

@@ -105,3 +105,20 @@ def test_search_query_agrees_with_may_treat(therapist, other_therapist, client_i
         profile_for(person)
     found = set(TherapistProfile.objects.filter(licensed_in_q(client_in, ON)).values_list("user_id", flat=True))
     assert found == {p.pk for p in people if may_treat(p, client_in, on=ON).allowed}
+
+
+@pytest.mark.parametrize("client_in", ["US-NY", "US-TX", "US-PA", "US-CA", "DE-BE", "Narnia"])
+def test_may_treat_each_is_may_treat_for_many(
+    therapist, other_therapist, client_user, client_in, django_assert_max_num_queries
+):
+    add_licence(therapist, "US-NY", expires=date(2028, 1, 1))
+    add_licence(therapist, "US-NY", kind="psychologist", expires=date(2029, 1, 1))
+    add_licence(other_therapist, "US-PA", kind="psychologist", psypact=True)
+    add_licence(other_therapist, "US-CA", status="pending")
+    people = [therapist, other_therapist, client_user]
+    one_by_one = {person.pk: may_treat(person, client_in, on=ON) for person in people}
+    from confide.directory.licensure import may_treat_each
+
+    with django_assert_max_num_queries(3 + 3):  # direct, members, compact; refusal reasons for the refused
+        together = may_treat_each(people, client_in, on=ON)
+    assert together == one_by_one

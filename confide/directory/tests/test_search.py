@@ -153,3 +153,25 @@ def test_expired_licence_drops_out_of_search(make_therapist):
 
     add_licence(profile.user, "US-NY", expires=timezone.localdate() - timedelta(days=1))
     assert run() == []
+
+
+@pytest.mark.parametrize("extra", [{}, {"specialty": "anxiety"}, {"q": "page"}])
+def test_search_counts_on_a_page_past_the_end(make_therapist, extra):
+    make_therapist("Open One", specialties=["anxiety"], bio="page test")
+    make_therapist("Ghost One", specialties=["anxiety"], bio="page test", open_in_days=None)
+    result = search(parse_filters({"jurisdiction": "US-NY", "page": "3", **extra}))
+    assert (names(result), result.total, result.unavailable, result.pages) == ([], 1, 1, 1)
+    everyone = search(parse_filters({"jurisdiction": "US-NY", "include_unavailable": "1", **extra}))
+    assert (names(everyone), everyone.total, everyone.unavailable) == (["Open One", "Ghost One"], 2, 1)
+
+
+@pytest.mark.parametrize("extra", [{}, {"specialty": "anxiety"}, {"q": "calm"}])
+def test_search_pages_agree_with_and_without_row_filters(make_therapist, extra):
+    """Counting in one scan (tag or text filters) and in two (index-only filters) gives the same pages."""
+    for i in range(PAGE_SIZE + 5):
+        days = None if i % 4 == 0 else 1 + i / 100
+        make_therapist(f"T{i:02d}", specialties=["anxiety"], bio="calm", open_in_days=days)
+    pages = [search(parse_filters({"jurisdiction": "US-NY", "page": str(n), **extra})) for n in (1, 2)]
+    assert [(len(p.results), p.total, p.unavailable, p.pages) for p in pages] == [(18, 18, 7, 1), (0, 18, 7, 1)]
+    shown = search(parse_filters({"jurisdiction": "US-NY", "include_unavailable": "1", "page": "2", **extra}))
+    assert (names(shown), shown.total) == (["T00", "T04", "T08", "T12", "T16", "T20", "T24"][2:], 25)

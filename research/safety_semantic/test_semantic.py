@@ -98,3 +98,25 @@ def test_one_megabyte_stays_fast():
     start = time.perf_counter()
     assert combined(big).level == "none"
     assert time.perf_counter() - start < 5
+
+
+def test_ruled_out_sentences_are_not_embedded():
+    whole, sentences = semantic.pieces("I would never hurt myself. Everything feels pointless lately and I am so tired")
+    assert sentences == ["everything feels pointless lately and i am so tired"]
+    assert whole == "everything feels pointless lately and i am so tired"
+
+
+def test_resolved_past_is_vetoed_whole():
+    assert semantic.pieces("I self-harmed years ago but I've been clean for five years now and I'm doing well") == (
+        "",
+        [],
+    )
+
+
+def test_weights_hold_three_ordered_thresholds():
+    need(HAS_PACKAGE, PACKAGE)
+    weights = semantic._weights()
+    assert weights["threshold_urgent_concern"] < weights["threshold_urgent"]
+    assert semantic.tier(0.0, float(weights["threshold_urgent"]), weights) == "urgent"
+    assert semantic.tier(0.0, float(weights["threshold_urgent_concern"]), weights) == "concern"
+    assert semantic.tier(0.0, 0.0, weights) == "none"

@@ -234,7 +234,7 @@ def test_development_sets_are_classified_exactly(name, size):
     # heldout and reviewer became development data in the second round, blind1 in
     # the third (their misses were read and fixed), dev2 was written for the second
     # round: all are now classified without a mistake, so any regression fails.
-    # They say nothing about unseen text: that is what blind2 is for
+    # They say nothing about unseen text: that is what blind2 and blind3 measured
     # (docs/safety-screening.md).
     figures = _goals(name)
     assert figures["messages"] >= size
@@ -521,3 +521,19 @@ def test_blind_set_floor():
     assert figures["urgent_recall"] >= BLIND2_FLOOR["urgent_recall"]
     assert figures["concern_or_worse_recall"] >= BLIND2_FLOOR["concern_or_worse_recall"]
     assert figures["none_flagged_urgent"] <= BLIND2_FLOOR["none_flagged_urgent_max"]
+
+
+# The held-out set that judged round 3's rules and round 4's semantic layer, once, on 2026-11-23
+# (BLIND3-README.md). Spent now, it guards like blind2: the floors sit just under that measurement
+# (urgent recall 0.427, concern counted as at-least-concern 0.500 of the 110 concern messages,
+# none flagged urgent 3.6 %), so a rule change that loses ground on unseen text fails here.
+BLIND3 = DATA / "blind3_messages.jsonl"
+BLIND3_FLOOR = {"urgent_recall": 0.42, "concern_or_worse_recall": 0.49, "none_flagged_urgent_max": 0.04}
+
+
+def test_blind3_floor():
+    figures = _goals(BLIND3.name)
+    assert figures["messages"] == 330
+    assert figures["urgent_recall"] >= BLIND3_FLOOR["urgent_recall"]
+    assert figures["concern_or_worse_recall"] >= BLIND3_FLOOR["concern_or_worse_recall"]
+    assert figures["none_flagged_urgent"] <= BLIND3_FLOOR["none_flagged_urgent_max"]

@@ -316,7 +316,7 @@ def main() -> None:
     os.environ["CONFIDE_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "confide.settings")
     os.environ["CONFIDE_LOG_LEVEL"] = "ERROR"
-    _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}")
+    _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
     try:
         import django
 
@@ -344,7 +344,7 @@ def main() -> None:
         from django.db import connections
 
         connections.close_all()
-        _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+        _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 if __name__ == "__main__":

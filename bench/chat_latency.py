@@ -302,7 +302,7 @@ async def _idle(base_url: str, people: list[dict], count: int, server: Server) -
 
 def _setup_database() -> None:
     os.environ["CONFIDE_DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{DB_NAME}"
-    _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME}", f"CREATE DATABASE {DB_NAME}")
+    _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)", f"CREATE DATABASE {DB_NAME}")
 
 
 def main() -> None:
@@ -314,6 +314,11 @@ def main() -> None:
     parser.add_argument("--conn-max-age", type=int, default=60, help="CONFIDE_DB_CONN_MAX_AGE of the servers (s)")
     parser.add_argument("--db-threads", type=int, default=4, help="CONFIDE_MESSAGE_DB_THREADS of the servers")
     parser.add_argument("--screened", type=int, default=20, help="client messages per pair (safety-screened)")
+    parser.add_argument(
+        "--modes",
+        default="one_process,two_processes_redis,idle_rss",
+        help="comma-separated subset of one_process, two_processes_redis, idle_rss (default: all)",
+    )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 65536), hard))  # 1,000 sockets on each side
@@ -343,9 +348,11 @@ def main() -> None:
     finally:
         from django.db import connections
 
-        connections.close_all()
+        for connection in connections.all():
+            connection.close()
+            getattr(connection, "close_pool", lambda: None)()  # a pooled connection keeps the database open
         if not args.url:
-            _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME}")
+            _admin_sql(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
 
 
 def _progress(text: str) -> None:
@@ -357,18 +364,22 @@ def _all_modes(args, people: list[dict]) -> dict:
 
     redis.Redis.from_url(REDIS_URL).flushdb()
     out = {"database": "postgresql"}
-    _progress("one process")
+    modes = set(args.modes.split(","))
     sent = len(people) * (2 * 5 + 2 * args.messages + 2 * args.screened)  # warm-ups, latency, burst; both ways
-    with Server(_server_env(redis=False)) as one:
-        load = partial(asyncio.run, _load(one.url, one.url, people, args.messages, args.screened))
-        out["one_process"] = _measured([one], load, sent)
-    _progress("two processes with Redis")
-    with Server(_server_env(redis=True)) as a, Server(_server_env(redis=True)) as b:
-        load = partial(asyncio.run, _load(a.url, b.url, people, args.messages, args.screened))
-        out["two_processes_redis"] = _measured([a, b], load, sent)
-    _progress(f"{args.idle} idle connections")
-    with Server(_server_env(redis=False)) as idle:
-        out["idle_rss"] = asyncio.run(_idle(idle.url, people, args.idle, idle))
+    if "one_process" in modes:
+        _progress("one process")
+        with Server(_server_env(redis=False)) as one:
+            load = partial(asyncio.run, _load(one.url, one.url, people, args.messages, args.screened))
+            out["one_process"] = _measured([one], load, sent)
+    if "two_processes_redis" in modes:
+        _progress("two processes with Redis")
+        with Server(_server_env(redis=True)) as a, Server(_server_env(redis=True)) as b:
+            load = partial(asyncio.run, _load(a.url, b.url, people, args.messages, args.screened))
+            out["two_processes_redis"] = _measured([a, b], load, sent)
+    if "idle_rss" in modes:
+        _progress(f"{args.idle} idle connections")
+        with Server(_server_env(redis=False)) as idle:
+            out["idle_rss"] = asyncio.run(_idle(idle.url, people, args.idle, idle))
     return out
 
 

@@ -53,6 +53,7 @@ CLOSE_UNAVAILABLE = 1011  # the server could not open the conversation (database
 class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
     conversation: Conversation | None = None
     joined = False
+    user_id = ""
 
     # --- connection ------------------------------------------------------------------------------
 
@@ -107,6 +108,7 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         except Http404:
             return CLOSE_NOT_FOUND
         self.conversation = conversation
+        self.user_id = str(user.pk)  # compared with each delivered frame's sender (the echo rule)
         return 0
 
     def _idle_locked(self) -> bool:
@@ -366,21 +368,17 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
 
     async def conversation_frames(self, event: dict) -> None:
         try:
-            batch = frames.unseal(event["sealed"])
+            items = frames.opened(event)
         except Exception:  # noqa: BLE001 — e.g. a process with other data keys on the bus: resync covers it
             log.warning("could not open a conversation event (data keys differ between processes?)")
             return
-        for frame in batch:
-            if not self._own_echo(frame):
-                await self._send_json(frame)
+        for sender, key, text in items:
+            if not self._own_echo(sender, key):
+                await self._send_text(text)
 
-    def _own_echo(self, frame: dict) -> bool:
+    def _own_echo(self, sender: str | None, key: str | None) -> bool:
         """A message this very socket sent: its ack already carries id, seq and time (other tabs still get it)."""
-        return (
-            frame.get("type") == "message"
-            and frame.get("sender") == str(self.user.pk)
-            and frame.get("key") in self.sent_keys
-        )
+        return sender is not None and sender == self.user_id and key in self.sent_keys
 
     async def conversation_presence(self, event: dict) -> None:
         if event["user"] == str(self.user.pk):
@@ -406,8 +404,11 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         await self.channel_layer.group_send(self.conversation.group_name, {"type": event_type, **payload})
 
     async def _send_json(self, frame: dict) -> None:
+        await self._send_text(json.dumps(frame, separators=(",", ":")))
+
+    async def _send_text(self, text: str) -> None:
         try:
-            await self.send(text_data=json.dumps(frame, separators=(",", ":")))
+            await self.send(text_data=text)
         except OSError:  # the client went away mid-reply (uvicorn's ClientDisconnected): nothing left to tell
             log.debug("chat socket closed before a frame could be sent")
 

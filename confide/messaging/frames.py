@@ -3,7 +3,7 @@
 The same frame shapes are sent over the socket, returned by a resync and by the
 API, so every client handles one format. Frames travel through the channel layer
 (Redis with several processes) **encrypted** with the data key: the bus never
-holds message text in clear.
+holds message text in clear (``event_for``).
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import json
 import logging
 
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
+from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.urls import reverse
 
 from confide.privacy.crypto import decrypt_text, encrypt_text
@@ -73,12 +73,35 @@ def read_frame(conversation_id, user_id, seq: int) -> dict:
     return {"type": "read", "conversation": str(conversation_id), "user": str(user_id), "seq": seq}
 
 
-def seal(frames: list[dict]) -> str:
-    return encrypt_text(json.dumps(frames, separators=(",", ":")), context=EVENT_CONTEXT)
+def event_for(frames: list[dict], layer) -> dict:
+    """The channel-layer event for some frames: each as the exact socket text, with its sender and key.
+
+    Every receiving socket sends the text as it is (serialised once, not once
+    per socket) and skips its own messages by sender and key (the echo rule,
+    ``ChatConsumer._own_echo``) without opening them. On a layer that leaves
+    the process (Redis) the whole event is **sealed** with the data key: the
+    bus never holds message text in clear. The in-process layer is this
+    process's memory, which holds the text anyway: sealing it there bought
+    nothing and cost an encryption per burst and a decryption per socket.
+    """
+    items = tuple(
+        (
+            frame.get("sender") if frame.get("type") == "message" else None,
+            frame.get("key"),
+            json.dumps(frame, separators=(",", ":")),
+        )
+        for frame in frames
+    )
+    if isinstance(layer, InMemoryChannelLayer):
+        return {"type": EVENT_TYPE, "items": items}
+    return {"type": EVENT_TYPE, "sealed": encrypt_text(json.dumps(items), context=EVENT_CONTEXT)}
 
 
-def unseal(sealed: str) -> list[dict]:
-    return json.loads(decrypt_text(sealed, context=EVENT_CONTEXT))
+def opened(event: dict) -> list[tuple[str | None, str | None, str]]:
+    """``(sender, key, socket text)`` of each frame of an event (raises if a sealed event cannot be opened)."""
+    if "items" in event:
+        return list(event["items"])
+    return [tuple(item) for item in json.loads(decrypt_text(event["sealed"], context=EVENT_CONTEXT))]
 
 
 def publish(group: str, frames: list[dict]) -> None:
@@ -91,7 +114,7 @@ def publish(group: str, frames: list[dict]) -> None:
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(group, {"type": EVENT_TYPE, "sealed": seal(frames)})
+        async_to_sync(layer.group_send)(group, event_for(frames, layer))
     except Exception:  # noqa: BLE001 — delivery is best effort; resync is the guarantee
         log.warning("could not publish %d frame(s) to a conversation group", len(frames), exc_info=True)
 
@@ -102,6 +125,6 @@ async def publish_async(group: str, frames: list[dict]) -> None:
     if layer is None:
         return
     try:
-        await layer.group_send(group, {"type": EVENT_TYPE, "sealed": seal(frames)})
+        await layer.group_send(group, event_for(frames, layer))
     except Exception:  # noqa: BLE001 — delivery is best effort; resync is the guarantee
         log.warning("could not publish %d frame(s) to a conversation group", len(frames), exc_info=True)

@@ -4,17 +4,35 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 
+from confide.core.sql import insert_rows, pipelined, started
 from confide.privacy.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
 HEAD_TABLE = AuditChainHead._meta.db_table
+EVENT_TABLE = AuditEvent._meta.db_table
+EVENT_COLUMNS = (
+    "uid",
+    "at",
+    "actor_id",
+    "actor_ref",
+    "action",
+    "object_type",
+    "object_id",
+    "subject_ref",
+    "outcome",
+    "ip",
+    "user_agent",
+    "reason",
+    "prev_hash",
+    "hash",
+)
 
 
 @dataclass(frozen=True)
@@ -95,18 +113,21 @@ class AuditEntry:
     reason: str = ""
 
 
-def record_events(entries: list[AuditEntry]) -> list[AuditEvent]:
+def record_events(entries: list[AuditEntry], *, locked_head: AuditChainHead | None = None) -> list[AuditEvent]:
     """Append several events as one link run of the chain: one head lock, one insert, one head update.
 
     Why: a burst of chat messages written in one transaction (group commit,
     messaging/services/sending.py) still gets one event per message, but pays
     for the chain's one lock once. The events are chained in list order and
     inserted in that order, so their ids follow the chain.
+
+    ``locked_head``: the head the caller already locked in this transaction
+    (``start_locked_head``, sent together with the caller's own statements).
     """
     if not entries:
         return []
     with transaction.atomic(savepoint=False):
-        head = _locked_head()
+        head = locked_head or _locked_head()
         previous = head.last_hash
         events = []
         now = timezone.now()
@@ -114,9 +135,48 @@ def record_events(entries: list[AuditEntry]) -> list[AuditEvent]:
             event = _event(entry, now, previous)
             previous = event.hash
             events.append(event)
-        AuditEvent.objects.bulk_create(events)
-        _move_head(previous, head.count + len(events))
+        with pipelined():
+            inserted = _insert_events(events)
+            _move_head(previous, head.count + len(events))
+        inserted()
     return events
+
+
+def _insert_events(events: list[AuditEvent]) -> Callable[[], None]:
+    """One INSERT for the run (written out: every audited write pays for this); ids read back after.
+
+    Returns the function that puts the new ids on the events (call it after
+    the pipeline, when there is one); rows are matched on their unique hash.
+    ``test_written_out_insert_matches_the_orm`` reads rows back through the ORM
+    and compares every field.
+    """
+    rows = [
+        (
+            e.uid,
+            e.at,
+            e.actor_id,
+            e.actor_ref,
+            e.action,
+            e.object_type,
+            e.object_id,
+            e.subject_ref,
+            e.outcome,
+            e.ip or None,
+            e.user_agent,
+            e.reason,
+            e.prev_hash,
+            e.hash,
+        )
+        for e in events
+    ]
+    inserted = insert_rows(EVENT_TABLE, EVENT_COLUMNS, rows, returning="id, hash")
+
+    def read_ids() -> None:
+        ids = {digest: int(pk) for pk, digest in inserted()}
+        for event in events:
+            event.id, event._state.adding, event._state.db = ids[event.hash], False, connection.alias
+
+    return read_ids
 
 
 def _event(entry: AuditEntry, at, prev_hash: str) -> AuditEvent:
@@ -141,16 +201,28 @@ def _event(entry: AuditEntry, at, prev_hash: str) -> AuditEvent:
 
 def _locked_head() -> AuditChainHead:
     """The chain head, locked until the transaction ends (written out: this runs on every audited write)."""
+    return start_locked_head()()
+
+
+def start_locked_head() -> Callable[[], AuditChainHead]:
+    """Lock the chain head now (it may go out with other statements); the function returns it.
+
+    Lock order everywhere: the caller's own rows first, the audit head last
+    (it is the one lock every audited write shares, so it is held the shortest).
+    """
     sql = f"SELECT last_hash, count FROM {HEAD_TABLE} WHERE id = 1" + (  # noqa: S608 — table from model metadata
         " FOR UPDATE" if connection.features.has_select_for_update else ""
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql)
-        row = cursor.fetchone()
-    if row is None:  # the migration creates it; this covers a wiped table
-        AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-        return AuditChainHead.objects.select_for_update().get(pk=1)
-    return AuditChainHead(id=1, last_hash=row[0], count=int(row[1]))
+    rows = started(sql, [], lambda found: found)
+
+    def head() -> AuditChainHead:
+        found = rows()
+        if not found:  # the migration creates it; this covers a wiped table
+            AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+            return AuditChainHead.objects.select_for_update().get(pk=1)
+        return AuditChainHead(id=1, last_hash=found[0][0], count=int(found[0][1]))
+
+    return head
 
 
 def _move_head(last_hash: str, count: int) -> None:

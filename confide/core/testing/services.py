@@ -74,6 +74,7 @@ def uvicorn_argv(port: int, *, access_log: bool = True) -> list[str]:
 
     argv = [sys.executable, "-m", "uvicorn", "confide.asgi:application", "--port", str(port), "--host", "127.0.0.1"]
     argv += ["--log-level", "warning", "--lifespan", "off"]
+    argv += ["--ws-per-message-deflate", "false"]  # as `manage.py serve` runs it (docs/operations.md)
     return argv if access_log else [*argv, "--no-access-log"]
 
 

@@ -27,20 +27,22 @@ def queue_unread_notice(conv: Conversation, recipient_id) -> None:
     queue_unread_notices([(conv, conv.pk, recipient_id)])
 
 
-def queue_unread_notices(arrivals: list[tuple[Conversation, object, object]]) -> None:
+def queue_unread_notices(arrivals: list[tuple[Conversation, object, object]], *, read_states=None) -> None:
     """``queue_unread_notice`` for a burst of (conversation, conversation id, recipient id): one locking read.
 
     Call inside the send transaction, after the conversations are locked (same
     lock order everywhere: conversation, then read state, then the audit head).
+    ``read_states``: the rows ``sendsql.start_lock_read_states`` already locked
+    for these conversations (the send path reads them with its other statements).
     """
     wanted = {(conv_id, recipient) for _, conv_id, recipient in arrivals}
     if not wanted:
         return
-    from confide.messaging.services.sendsql import lock_read_states
+    if read_states is None:
+        from confide.messaging.services.sendsql import lock_read_states
 
-    states = {
-        (c, u): (pending, notified, read) for c, u, pending, notified, read in lock_read_states({c for c, _ in wanted})
-    }
+        read_states = lock_read_states({c for c, _ in wanted})
+    states = {(c, u): (pending, notified, read) for c, u, pending, notified, read in read_states}
     from confide.messaging.tasks import send_unread_notice
 
     run_after = timezone.now() + timedelta(minutes=settings.MESSAGE_NOTIFY_DELAY_MINUTES)

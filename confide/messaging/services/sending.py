@@ -21,13 +21,14 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from confide.core.sql import pipelined
 from confide.messaging import frames, hours, policies
 from confide.messaging.models import Attachment, Conversation, Kind, Message, MessageEdit, TherapistMessagingSettings
 from confide.messaging.services import sendsql
 from confide.messaging.services.guard import refuse, require
 from confide.messaging.services.notices import queue_unread_notices
 from confide.messaging.services.reply_settings import reply_settings_for
-from confide.privacy.audit import AuditEntry, RequestContext, record_event, record_events
+from confide.privacy.audit import AuditEntry, RequestContext, record_event, record_events, start_locked_head
 
 log = logging.getLogger(__name__)
 MAX_CHAT_CHARS = 4000
@@ -215,13 +216,13 @@ def _refusal(request: SendRequest) -> Exception:
     return Http404("Not found")  # pragma: no cover — refuse() always raises
 
 
-def _locked_conversations(requests: list[SendRequest]) -> dict:
+def _locked_conversations(requests: list[SendRequest], rows: dict) -> dict:
     """The batch's conversations, locked in id order (no deadlock between processes), as fresh objects.
 
-    Each carries ``care_active`` read on the locked row (the policy decides on
-    it) and the people the caller already loaded (the pair never changes).
+    ``rows``: what ``sendsql.start_lock_conversations`` read on the locked rows.
+    Each object carries ``care_active`` read there (the policy decides on it)
+    and the people the caller already loaded (the pair never changes).
     """
-    rows = sendsql.lock_conversations([r.conversation.pk for r in requests])
     locked: dict = {}
     for request in requests:
         original = request.conversation
@@ -249,8 +250,11 @@ def _locked_conversations(requests: list[SendRequest]) -> dict:
 def _store_batch(requests: list[SendRequest], publications: list | None = None) -> list[SendResult | Refused]:
     """The write itself: one transaction for the whole batch (see ``send_messages``)."""
     with transaction.atomic():
-        convs = _locked_conversations(requests)
-        existing = sendsql.existing_keys(convs, [r.idempotency_key for r in requests]) if convs else {}
+        ids = [r.conversation.pk for r in requests]
+        with pipelined():  # lock, then look for retries: one round trip
+            locking = sendsql.start_lock_conversations(ids)
+            looking = sendsql.start_existing_keys(ids, [r.idempotency_key for r in requests])
+        convs, existing = _locked_conversations(requests, locking()), looking()
         now = timezone.now()
         outcomes: list = []
         new: list[Message] = []
@@ -293,8 +297,23 @@ def _flagged(request: SendRequest) -> bool:
 
 
 def _write(requests, outcomes, convs: dict, new: list[Message], now, publications: list | None) -> None:
-    """Insert the batch's messages, attachments, tasks, notices, sequence counters and audit events."""
-    Message.objects.bulk_create(new)
+    """Insert the batch's messages, attachments, tasks, notices, sequence counters and audit events.
+
+    Lock order as everywhere: conversations (already held), read states, the
+    audit head. On PostgreSQL the inserts, the counters and both locks go out
+    together (``pipelined``); then the audit run and its head move.
+    """
+    touched = {m.conversation_id: convs[m.conversation_id] for m in new}
+    for conv in touched.values():
+        conv.updated_at = now
+    arrivals = [(convs[m.conversation_id], m.conversation_id, _recipient(convs, m)) for m in new]
+    with pipelined():
+        sendsql.insert_messages(new)
+        sendsql.save_counters([(conv.pk, conv.last_seq, now) for conv in touched.values()])
+        reading = sendsql.start_lock_read_states(list(touched))
+        locking_head = start_locked_head()
+    queue_unread_notices(arrivals, read_states=reading())
+    head = locking_head()
     published: dict = {}
     entries = []
     for request, outcome in zip(requests, outcomes, strict=True):
@@ -311,17 +330,12 @@ def _write(requests, outcomes, convs: dict, new: list[Message], now, publication
         entries.append(
             AuditEntry(request.ctx, "message.send", object_type="message", object_id=message.pk, subject=conv.client)
         )
-    queue_unread_notices([(convs[m.conversation_id], m.conversation_id, _recipient(convs, m)) for m in new])
-    touched = [convs[pk] for pk in published]
-    for conv in touched:
-        conv.updated_at = now
-    sendsql.save_counters([(conv.pk, conv.last_seq, now) for conv in touched])
-    for conv in touched:
+    for conv in touched.values():
         if publications is None:
             transaction.on_commit(partial(frames.publish, conv.group_name, published[conv.pk]))
         else:
             transaction.on_commit(partial(publications.append, (conv.group_name, published[conv.pk])))
-    record_events(entries)
+    record_events(entries, locked_head=head)
 
 
 def _recipient(convs: dict, message: Message):

@@ -210,3 +210,80 @@ def test_a_failed_write_reaches_every_waiter_and_the_queue_goes_on():
 
     failed, later = asyncio.run(scenario())
     assert isinstance(failed[0], RuntimeError) and later == "ok b"
+
+
+def test_insert_messages_matches_the_orm():
+    """The written-out insert stores what the ORM would: read back through the ORM, field by field."""
+    from django.utils import timezone
+
+    a = pair(1)
+    now = timezone.now()
+    fields = dict(conversation=a, sender=a.client, kind="letter", subject="Re: sleep", body="Slept 6 hours ✓")
+    written = Message(seq=1, version_seq=1, idempotency_key="written-01", created_at=now, screened_at=now, **fields)
+    by_orm = Message(seq=2, version_seq=2, idempotency_key="by-orm-001", created_at=now, screened_at=now, **fields)
+    sendsql.insert_messages([written])
+    Message.objects.bulk_create([by_orm])
+    names = [f.attname for f in Message._meta.concrete_fields if f.attname not in ("id", "seq", "version_seq")]
+    names.remove("idempotency_key")
+    got, want = Message.objects.get(pk=written.pk), Message.objects.get(pk=by_orm.pk)
+    assert [getattr(got, n) for n in names] == [getattr(want, n) for n in names]
+    assert got.body == "Slept 6 hours ✓" and got.subject == "Re: sleep"
+    raw = Message.objects.filter(pk=written.pk).values_list("body", flat=True).query
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(*raw.sql_with_params())
+        (stored,) = cursor.fetchone()
+    assert "Slept" not in stored  # encrypted at rest, like every PHI field
+
+
+def test_a_failed_statement_inside_a_pipeline_fails_the_batch_as_a_django_error():
+    """A duplicate key sent with other statements surfaces as IntegrityError (the send path retries alone)."""
+    from django.db import IntegrityError, transaction
+
+    from confide.core.sql import pipelined
+
+    a = pair(1)
+    services.send_messages([req(a.client, a, "first", "dup-key-001")])
+    copy = Message(conversation=a, sender=a.client, seq=99, version_seq=99, body="again", idempotency_key="dup-key-001")
+    with pytest.raises(IntegrityError), transaction.atomic(), pipelined():
+        sendsql.insert_messages([copy])
+        sendsql.save_counters([(a.pk, 99, copy.created_at)])
+    a.refresh_from_db()
+    assert a.last_seq == 1 and Message.objects.filter(conversation=a).count() == 1
+
+
+def test_counters_move_for_every_conversation_of_a_burst():
+    a, b = pair(1), pair(2)
+    services.send_messages([req(a.client, a), req(b.therapist, b), req(a.therapist, a)])
+    assert Conversation.objects.get(pk=a.pk).last_seq == 2
+    assert Conversation.objects.get(pk=b.pk).last_seq == 1
+
+
+# --- the channel-layer event -----------------------------------------------------------------------------------
+
+
+def test_an_event_for_a_layer_outside_the_process_is_sealed():
+    """Redis (any layer that leaves the process) never sees message text, senders or keys in clear."""
+    from confide.messaging import frames
+
+    frame = {"type": "message", "sender": "u-1", "key": "k-12345678", "body": "my panic attacks are back"}
+    event = frames.event_for([frame, {"type": "read", "seq": 3}], layer=object())
+    assert set(event) == {"type", "sealed"}
+    assert "panic" not in event["sealed"] and "k-12345678" not in event["sealed"]
+    items = frames.opened(event)
+    assert [(s, k) for s, k, _ in items] == [("u-1", "k-12345678"), (None, None)]
+    assert __import__("json").loads(items[0][2]) == frame
+
+
+def test_an_event_for_the_in_process_layer_carries_the_socket_text():
+    from channels.layers import InMemoryChannelLayer
+
+    from confide.messaging import frames
+
+    frame = {"type": "message", "sender": "u-1", "key": "k-12345678", "body": "hello"}
+    event = frames.event_for([frame], layer=InMemoryChannelLayer())
+    assert "sealed" not in event
+    assert frames.opened(event) == [
+        ("u-1", "k-12345678", '{"type":"message","sender":"u-1","key":"k-12345678","body":"hello"}')
+    ]

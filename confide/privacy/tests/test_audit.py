@@ -127,3 +127,24 @@ def test_an_empty_batch_appends_nothing(client_user):
 
     assert record_events([]) == []
     assert AuditEvent.objects.count() == 0
+
+
+def test_written_out_insert_matches_the_orm(client_user):
+    """record_events writes rows itself (speed); read back through the ORM they hold every field, ids in chain order."""
+    from confide.privacy.audit import AuditEntry, record_events
+
+    ctx = RequestContext(client_user, "2001:db8::7", "Mozilla/5.0 (X11) ✓")
+    entries = [AuditEntry(ctx, "message.send", "message", f"m{i}", client_user, reason=f"r{i}") for i in range(3)]
+    events = record_events(entries)
+    stored = list(AuditEvent.objects.filter(pk__in=[e.pk for e in events]).order_by("pk"))
+    names = [f.attname for f in AuditEvent._meta.concrete_fields]
+    assert [[getattr(s, n) for n in names] for s in stored] == [[getattr(e, n) for n in names] for e in events]
+    assert [s.pk for s in stored] == sorted(e.pk for e in events)  # ids follow the chain
+    assert stored[0].ip == "2001:db8::7" and stored[2].reason == "r2"
+    assert verify_chain().ok
+
+
+def test_a_system_event_has_no_actor_and_no_address():
+    event = record_event(SYSTEM, "task.cleanup")
+    stored = AuditEvent.objects.get(pk=event.pk)
+    assert (stored.actor_id, stored.actor_ref, stored.ip, stored.user_agent) == (None, "", None, "")

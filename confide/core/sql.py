@@ -11,36 +11,81 @@ process: there is no round trip to save and the helpers change nothing.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
+from typing import TypeVar
 
 from django.db import connection
+
+T = TypeVar("T")
 
 
 @contextmanager
 def pipelined() -> Iterator[None]:
     """PostgreSQL: send the statements inside together; their results arrive in ONE round trip.
 
-    Start statements inside the block (``started`` or plain ``cursor.execute``)
-    and read their results after it. The server runs them in the order sent, so
-    a lock order written in code holds. An error in one fails the block as a
-    Django ``DatabaseError`` (and the transaction with it, as any failed
-    statement would).
+    Statements written here (``execute_queued``, ``started``, ``insert_rows``)
+    are queued; read their results later (reading one sends what is queued and
+    waits: one round trip). The server runs them in the order sent, so a lock
+    order written in code holds. A transaction may run inside the block: its
+    COMMIT then travels with its last queued statements.
+
+    Any other statement (the ORM's) waits for its own result as usual, because
+    Django reads row counts and results at once (``save(update_fields=...)``
+    checks that a row changed); it costs its own round trip. An error in any
+    statement fails the block as a Django ``DatabaseError`` (and the
+    transaction with it, as any failed statement would).
     """
     if connection.vendor != "postgresql":
         yield
         return
+    from psycopg import pq
+
     connection.ensure_connection()
-    with connection.wrap_database_errors, connection.connection.pipeline():
+    if connection.connection.pgconn.pipeline_status != pq.PipelineStatus.OFF:
+        yield  # already inside one: these statements join it (a nested block would cost a round trip)
+        return
+    with (
+        connection.wrap_database_errors,
+        connection.connection.pipeline() as pipeline,
+        connection.execute_wrapper(partial(_wait_unless_queued, pipeline)),
+    ):
         yield
 
 
-def started(sql: str, params, parse: Callable[[list], object]) -> Callable[[], object]:
+_queueing = threading.local()
+
+
+def _wait_unless_queued(pipeline, execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if not getattr(_queueing, "on", False):
+        with connection.wrap_database_errors:
+            pipeline.sync()  # the ORM's statement: its results and row count are there when it returns
+    return result
+
+
+def execute_queued(sql: str, params) -> None:
+    """Run a statement whose result nobody reads (queued inside ``pipelined``)."""
+    with connection.cursor() as cursor:
+        _queue(cursor, sql, params)
+
+
+def _queue(cursor, sql: str, params) -> None:
+    _queueing.on = True
+    try:
+        cursor.execute(sql, params)
+    finally:
+        _queueing.on = False
+
+
+def started(sql: str, params, parse: Callable[[list], T]) -> Callable[[], T]:
     """Send one query now; the returned function reads its rows and parses them (once)."""
     cursor = connection.cursor()
-    cursor.execute(sql, params)
+    _queue(cursor, sql, params)
 
     def result():
         try:
@@ -79,8 +124,7 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple], *, retu
         params = [_sqlite_value(value) for row in rows for value in row]
     if returning:
         return started(sql, params, list)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    execute_queued(sql, params)
     return lambda: []
 
 

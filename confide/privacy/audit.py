@@ -11,7 +11,7 @@ from typing import Any
 from django.db import connection, transaction
 from django.utils import timezone
 
-from confide.core.sql import insert_rows, pipelined, started
+from confide.core.sql import execute_queued, insert_rows, pipelined, started
 from confide.privacy.models import AuditChainHead, AuditEvent
 
 GENESIS = "0" * 64
@@ -113,7 +113,9 @@ class AuditEntry:
     reason: str = ""
 
 
-def record_events(entries: list[AuditEntry], *, locked_head: AuditChainHead | None = None) -> list[AuditEvent]:
+def record_events(
+    entries: list[AuditEntry], *, locked_head: AuditChainHead | None = None, read_ids: bool = True
+) -> list[AuditEvent]:
     """Append several events as one link run of the chain: one head lock, one insert, one head update.
 
     Why: a burst of chat messages written in one transaction (group commit,
@@ -123,6 +125,9 @@ def record_events(entries: list[AuditEntry], *, locked_head: AuditChainHead | No
 
     ``locked_head``: the head the caller already locked in this transaction
     (``start_locked_head``, sent together with the caller's own statements).
+    ``read_ids=False``: the events come back without ids, and nothing waits
+    for the database (inside a caller's pipeline the append then travels with
+    its COMMIT).
     """
     if not entries:
         return []
@@ -136,13 +141,13 @@ def record_events(entries: list[AuditEntry], *, locked_head: AuditChainHead | No
             previous = event.hash
             events.append(event)
         with pipelined():
-            inserted = _insert_events(events)
+            inserted = _insert_events(events, read_ids=read_ids)
             _move_head(previous, head.count + len(events))
         inserted()
     return events
 
 
-def _insert_events(events: list[AuditEvent]) -> Callable[[], None]:
+def _insert_events(events: list[AuditEvent], *, read_ids: bool = True) -> Callable[[], None]:
     """One INSERT for the run (written out: every audited write pays for this); ids read back after.
 
     Returns the function that puts the new ids on the events (call it after
@@ -169,14 +174,14 @@ def _insert_events(events: list[AuditEvent]) -> Callable[[], None]:
         )
         for e in events
     ]
-    inserted = insert_rows(EVENT_TABLE, EVENT_COLUMNS, rows, returning="id, hash")
+    inserted = insert_rows(EVENT_TABLE, EVENT_COLUMNS, rows, returning="id, hash" if read_ids else "")
 
-    def read_ids() -> None:
+    def put_ids() -> None:
         ids = {digest: int(pk) for pk, digest in inserted()}
         for event in events:
-            event.id, event._state.adding, event._state.db = ids[event.hash], False, connection.alias
+            event.id, event._state.adding, event._state.db = ids.get(event.hash), False, connection.alias
 
-    return read_ids
+    return put_ids
 
 
 def _event(entry: AuditEntry, at, prev_hash: str) -> AuditEvent:
@@ -226,8 +231,7 @@ def start_locked_head() -> Callable[[], AuditChainHead]:
 
 
 def _move_head(last_hash: str, count: int) -> None:
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {HEAD_TABLE} SET last_hash = %s, count = %s WHERE id = 1", [last_hash, count])  # noqa: S608
+    execute_queued(f"UPDATE {HEAD_TABLE} SET last_hash = %s, count = %s WHERE id = 1", [last_hash, count])  # noqa: S608
 
 
 def _ref(user) -> str:

@@ -248,12 +248,19 @@ def _locked_conversations(requests: list[SendRequest], rows: dict) -> dict:
 
 
 def _store_batch(requests: list[SendRequest], publications: list | None = None) -> list[SendResult | Refused]:
-    """The write itself: one transaction for the whole batch (see ``send_messages``)."""
-    with transaction.atomic():
+    """The write itself: one transaction for the whole batch (see ``send_messages``).
+
+    On PostgreSQL the whole transaction is pipelined (``confide.core.sql``): its
+    locks and lookups come back in one round trip, and the inserts, the counters,
+    the audit run and the COMMIT go out together in a second. Lock order as
+    everywhere: conversations, read states, the audit head.
+    """
+    with pipelined(), transaction.atomic():
         ids = [r.conversation.pk for r in requests]
-        with pipelined():  # lock, then look for retries: one round trip
-            locking = sendsql.start_lock_conversations(ids)
-            looking = sendsql.start_existing_keys(ids, [r.idempotency_key for r in requests])
+        locking = sendsql.start_lock_conversations(ids)
+        looking = sendsql.start_existing_keys(ids, [r.idempotency_key for r in requests])
+        reading = sendsql.start_lock_read_states(ids)
+        locking_head = start_locked_head()
         convs, existing = _locked_conversations(requests, locking()), looking()
         now = timezone.now()
         outcomes: list = []
@@ -285,7 +292,7 @@ def _store_batch(requests: list[SendRequest], publications: list | None = None) 
             seen[triple] = result
             outcomes.append(result)
         if new:
-            _write(requests, outcomes, convs, new, now, publications)
+            _write(requests, outcomes, convs, new, now, publications, reading(), locking_head())
     for conv in convs.values():  # decided now; these objects travel on (message.conversation) and must not vouch later
         conv.__dict__.pop("care_active", None)
     return outcomes
@@ -296,24 +303,21 @@ def _flagged(request: SendRequest) -> bool:
     return request.ctx.user.pk == request.conversation.client_id and request.level != "none"
 
 
-def _write(requests, outcomes, convs: dict, new: list[Message], now, publications: list | None) -> None:
+def _write(requests, outcomes, convs: dict, new: list[Message], now, publications, read_states, head) -> None:
     """Insert the batch's messages, attachments, tasks, notices, sequence counters and audit events.
 
-    Lock order as everywhere: conversations (already held), read states, the
-    audit head. On PostgreSQL the inserts, the counters and both locks go out
-    together (``pipelined``); then the audit run and its head move.
+    ``read_states`` and ``head``: what the batch locked with its conversations.
+    Nothing here waits for a result (no ``RETURNING``), so on PostgreSQL it all
+    travels with the COMMIT; the rare extra rows (an attachment, a safety-net
+    task, the first unread notice of a streak) cost a round trip of their own.
     """
     touched = {m.conversation_id: convs[m.conversation_id] for m in new}
     for conv in touched.values():
         conv.updated_at = now
+    sendsql.insert_messages(new)
+    sendsql.save_counters([(conv.pk, conv.last_seq, now) for conv in touched.values()])
     arrivals = [(convs[m.conversation_id], m.conversation_id, _recipient(convs, m)) for m in new]
-    with pipelined():
-        sendsql.insert_messages(new)
-        sendsql.save_counters([(conv.pk, conv.last_seq, now) for conv in touched.values()])
-        reading = sendsql.start_lock_read_states(list(touched))
-        locking_head = start_locked_head()
-    queue_unread_notices(arrivals, read_states=reading())
-    head = locking_head()
+    queue_unread_notices(arrivals, read_states=read_states)
     published: dict = {}
     entries = []
     for request, outcome in zip(requests, outcomes, strict=True):
@@ -335,7 +339,7 @@ def _write(requests, outcomes, convs: dict, new: list[Message], now, publication
             transaction.on_commit(partial(frames.publish, conv.group_name, published[conv.pk]))
         else:
             transaction.on_commit(partial(publications.append, (conv.group_name, published[conv.pk])))
-    record_events(entries, locked_head=head)
+    record_events(entries, locked_head=head, read_ids=False)
 
 
 def _recipient(convs: dict, message: Message):

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from django.db import connection
 
 from confide.accounts.models import CareRelationship
-from confide.core.sql import insert_rows, started
+from confide.core.sql import execute_queued, insert_rows, started
 from confide.messaging.models import Conversation, Message, ReadState
 
 CONVERSATION = Conversation._meta.db_table
@@ -60,7 +60,7 @@ def start_lock_conversations(conversation_ids: list) -> Callable[[], dict[uuid.U
         sql,
         [CareRelationship.Status.ACTIVE, *_ids(ids)],
         lambda rows: {_uuid(pk): (int(seq), bool(active)) for pk, seq, active in rows},
-    )  # type: ignore[return-value]
+    )
 
 
 def lock_conversations(conversation_ids: list) -> dict[uuid.UUID, tuple[int, bool]]:
@@ -78,7 +78,7 @@ def start_existing_keys(conversation_ids, keys) -> Callable[[], dict[tuple, uuid
         sql,
         [*_ids(conv_ids), *keys],
         lambda rows: {(_uuid(c), _uuid(s), k): _uuid(pk) for c, s, k, pk in rows},
-    )  # type: ignore[return-value]
+    )
 
 
 def existing_keys(conversation_ids, keys) -> dict[tuple, uuid.UUID]:
@@ -94,7 +94,7 @@ def start_lock_read_states(conversation_ids) -> Callable[[], list[tuple[uuid.UUI
     )
     return started(
         sql, _ids(ids), lambda rows: [(_uuid(c), _uuid(u), bool(p), int(n), int(r)) for c, u, p, n, r in rows]
-    )  # type: ignore[return-value]
+    )
 
 
 def lock_read_states(conversation_ids) -> list[tuple[uuid.UUID, uuid.UUID, bool, int, int]]:
@@ -170,9 +170,7 @@ def save_counters(rows: list[tuple[uuid.UUID, int, object]]) -> None:
             f"UPDATE {CONVERSATION} c SET last_seq = v.seq, last_message_at = v.at, updated_at = v.at"  # noqa: S608
             f" FROM (VALUES {values}) AS v (id, seq, at) WHERE c.id = v.id"
         )
-        params = [x for pk, last_seq, moment in rows for x in (uid(pk), last_seq, stamp(moment))]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+        execute_queued(sql, [x for pk, last_seq, moment in rows for x in (uid(pk), last_seq, stamp(moment))])
         return
     sql = f"UPDATE {CONVERSATION} SET last_seq = %s, last_message_at = %s, updated_at = %s WHERE id = %s"  # noqa: S608
     with connection.cursor() as cursor:

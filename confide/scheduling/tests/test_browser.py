@@ -47,6 +47,7 @@ def test_client_books_a_slot_end_to_end(page, practice, ready_client):
 
 def test_therapist_week_on_a_phone(browser_context, practice, ready_client, live_server):
     from confide.core.testing.browser import new_guarded_page
+    from confide.scheduling.availability import zone_of
     from confide.scheduling.tests.conftest import book
 
     appointment = book(ready_client, practice)
@@ -57,7 +58,8 @@ def test_therapist_week_on_a_phone(browser_context, practice, ready_client, live
         page.locator("input[name=code]").fill(pyotp.TOTP(practice._totp_secret).now())
         page.get_by_role("button", name=re.compile("Sign In|Authenticate|Verify", re.I)).click()
     page.wait_for_url("**/dashboard/")
-    page.goto(f"/schedule/?week={appointment.start_at.date().isoformat()}")
+    # The therapist's own week (New York), not the UTC date: a Sunday-evening slot is Monday in UTC.
+    page.goto(f"/schedule/?week={appointment.start_at.astimezone(zone_of(practice)).date().isoformat()}")
     days = page.locator(".week-day")
     assert days.count() == 7
     first, second = days.nth(0).bounding_box(), days.nth(1).bounding_box()

@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from confide.scheduling.availability import zone_of
 from confide.scheduling.models import Appointment, AvailabilityException, SchedulingPolicy, Status, WaitlistEntry
 from confide.scheduling.tests.conftest import book, open_slots, type_of
 
@@ -279,7 +280,8 @@ def test_new_feed_replaces_the_old(as_therapist, practice, client):
 
 def test_week_calendar_shows_hours_and_appointments(as_therapist, practice, ready_client):
     appointment = book(ready_client, practice)
-    week = appointment.start_at.date().isoformat()
+    # The week is the therapist's own (New York): the UTC date of a Sunday-evening slot is already Monday.
+    week = appointment.start_at.astimezone(zone_of(practice)).date().isoformat()
     page = as_therapist.get(reverse("schedule_week"), {"week": week}).content.decode()
     assert "Open 08:00–20:00" in page
     assert reverse("appointment_detail", args=[appointment.pk]) in page

@@ -113,9 +113,7 @@ class AuditEntry:
     reason: str = ""
 
 
-def record_events(
-    entries: list[AuditEntry], *, locked_head: AuditChainHead | None = None, read_ids: bool = True
-) -> list[AuditEvent]:
+def record_events(entries: list[AuditEntry], *, read_ids: bool = True) -> list[AuditEvent]:
     """Append several events as one link run of the chain: one head lock, one insert, one head update.
 
     Why: a burst of chat messages written in one transaction (group commit,
@@ -123,16 +121,15 @@ def record_events(
     for the chain's one lock once. The events are chained in list order and
     inserted in that order, so their ids follow the chain.
 
-    ``locked_head``: the head the caller already locked in this transaction
-    (``start_locked_head``, sent together with the caller's own statements).
-    ``read_ids=False``: the events come back without ids, and nothing waits
+    On PostgreSQL the head's lock is sent with any statements the caller has
+    queued (``confide.core.sql.pipelined``). ``read_ids=False``: the events come back without ids, and nothing waits
     for the database (inside a caller's pipeline the append then travels with
     its COMMIT).
     """
     if not entries:
         return []
     with transaction.atomic(savepoint=False):
-        head = locked_head or _locked_head()
+        head = _locked_head()
         previous = head.last_hash
         events = []
         now = timezone.now()
@@ -205,12 +202,7 @@ def _event(entry: AuditEntry, at, prev_hash: str) -> AuditEvent:
 
 
 def _locked_head() -> AuditChainHead:
-    """The chain head, locked until the transaction ends (written out: this runs on every audited write)."""
-    return start_locked_head()()
-
-
-def start_locked_head() -> Callable[[], AuditChainHead]:
-    """Lock the chain head now (it may go out with other statements); the function returns it.
+    """The chain head, locked until the transaction ends (written out: this runs on every audited write).
 
     Lock order everywhere: the caller's own rows first, the audit head last
     (it is the one lock every audited write shares, so it is held the shortest).
@@ -218,16 +210,11 @@ def start_locked_head() -> Callable[[], AuditChainHead]:
     sql = f"SELECT last_hash, count FROM {HEAD_TABLE} WHERE id = 1" + (  # noqa: S608 — table from model metadata
         " FOR UPDATE" if connection.features.has_select_for_update else ""
     )
-    rows = started(sql, [], lambda found: found)
-
-    def head() -> AuditChainHead:
-        found = rows()
-        if not found:  # the migration creates it; this covers a wiped table
-            AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
-            return AuditChainHead.objects.select_for_update().get(pk=1)
-        return AuditChainHead(id=1, last_hash=found[0][0], count=int(found[0][1]))
-
-    return head
+    found = started(sql, [], list)()
+    if not found:  # the migration creates it; this covers a wiped table
+        AuditChainHead.objects.get_or_create(pk=1, defaults={"last_hash": GENESIS})
+        return AuditChainHead.objects.select_for_update().get(pk=1)
+    return AuditChainHead(id=1, last_hash=found[0][0], count=int(found[0][1]))
 
 
 def _move_head(last_hash: str, count: int) -> None:

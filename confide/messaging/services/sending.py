@@ -28,7 +28,7 @@ from confide.messaging.services import sendsql
 from confide.messaging.services.guard import refuse, require
 from confide.messaging.services.notices import queue_unread_notices
 from confide.messaging.services.reply_settings import reply_settings_for
-from confide.privacy.audit import AuditEntry, RequestContext, record_event, record_events, start_locked_head
+from confide.privacy.audit import AuditEntry, RequestContext, record_event, record_events
 
 log = logging.getLogger(__name__)
 MAX_CHAT_CHARS = 4000
@@ -251,16 +251,16 @@ def _store_batch(requests: list[SendRequest], publications: list | None = None) 
     """The write itself: one transaction for the whole batch (see ``send_messages``).
 
     On PostgreSQL the whole transaction is pipelined (``confide.core.sql``): its
-    locks and lookups come back in one round trip, and the inserts, the counters,
-    the audit run and the COMMIT go out together in a second. Lock order as
-    everywhere: conversations, read states, the audit head.
+    locks and lookups come back in one round trip; the inserts and the counters
+    go out with the audit head's lock in a second; the audit run goes out with
+    the COMMIT in a third. Lock order as everywhere: conversations, read states,
+    the audit head (last: every audited write of every process shares it).
     """
     with pipelined(), transaction.atomic():
         ids = [r.conversation.pk for r in requests]
         locking = sendsql.start_lock_conversations(ids)
         looking = sendsql.start_existing_keys(ids, [r.idempotency_key for r in requests])
         reading = sendsql.start_lock_read_states(ids)
-        locking_head = start_locked_head()
         convs, existing = _locked_conversations(requests, locking()), looking()
         now = timezone.now()
         outcomes: list = []
@@ -292,7 +292,7 @@ def _store_batch(requests: list[SendRequest], publications: list | None = None) 
             seen[triple] = result
             outcomes.append(result)
         if new:
-            _write(requests, outcomes, convs, new, now, publications, reading(), locking_head())
+            _write(requests, outcomes, convs, new, now, publications, reading())
     for conv in convs.values():  # decided now; these objects travel on (message.conversation) and must not vouch later
         conv.__dict__.pop("care_active", None)
     return outcomes
@@ -303,13 +303,14 @@ def _flagged(request: SendRequest) -> bool:
     return request.ctx.user.pk == request.conversation.client_id and request.level != "none"
 
 
-def _write(requests, outcomes, convs: dict, new: list[Message], now, publications, read_states, head) -> None:
+def _write(requests, outcomes, convs: dict, new: list[Message], now, publications, read_states) -> None:
     """Insert the batch's messages, attachments, tasks, notices, sequence counters and audit events.
 
-    ``read_states`` and ``head``: what the batch locked with its conversations.
-    Nothing here waits for a result (no ``RETURNING``), so on PostgreSQL it all
-    travels with the COMMIT; the rare extra rows (an attachment, a safety-net
-    task, the first unread notice of a streak) cost a round trip of their own.
+    ``read_states``: what the batch locked with its conversations. Nothing here
+    waits for a result but the audit head's lock (no ``RETURNING``), so on
+    PostgreSQL the statements travel with it and with the COMMIT; the rare extra
+    rows (an attachment, a safety-net task, the first unread notice of a
+    streak) cost a round trip of their own.
     """
     touched = {m.conversation_id: convs[m.conversation_id] for m in new}
     for conv in touched.values():
@@ -339,7 +340,7 @@ def _write(requests, outcomes, convs: dict, new: list[Message], now, publication
             transaction.on_commit(partial(frames.publish, conv.group_name, published[conv.pk]))
         else:
             transaction.on_commit(partial(publications.append, (conv.group_name, published[conv.pk])))
-    record_events(entries, locked_head=head, read_ids=False)
+    record_events(entries, read_ids=False)  # locks the audit head last: the one lock all audited writes share
 
 
 def _recipient(convs: dict, message: Message):

@@ -261,7 +261,7 @@ def _store_batch(requests: list[SendRequest], publications: list | None = None) 
         locking = sendsql.start_lock_conversations(ids)
         looking = sendsql.start_existing_keys(ids, [r.idempotency_key for r in requests])
         reading = sendsql.start_lock_read_states(ids)
-        convs, existing = _locked_conversations(requests, locking()), looking()
+        convs, existing, read_states = _locked_conversations(requests, locking()), looking(), reading()
         now = timezone.now()
         outcomes: list = []
         new: list[Message] = []
@@ -292,7 +292,7 @@ def _store_batch(requests: list[SendRequest], publications: list | None = None) 
             seen[triple] = result
             outcomes.append(result)
         if new:
-            _write(requests, outcomes, convs, new, now, publications, reading())
+            _write(requests, outcomes, convs, new, now, publications, read_states)
     for conv in convs.values():  # decided now; these objects travel on (message.conversation) and must not vouch later
         conv.__dict__.pop("care_active", None)
     return outcomes

@@ -1,6 +1,6 @@
 """The chat send path's statements, written out (docs/messaging.md, "Group commit").
 
-Why raw SQL here and nowhere else: building these queries with the ORM cost
+Why raw SQL here (and in the audit append, privacy/audit.py): building these queries with the ORM cost
 more CPU than everything else a chat message needs (profiled: ~7 ms per burst
 of query construction against ~1 ms of work), and every burst pays it while
 the conversations are locked. On PostgreSQL the send path starts them inside

@@ -27,7 +27,7 @@ from confide.core.net import client_ip, user_agent
 from confide.core.sockets import NoPerFrameConnectionCheck
 from confide.messaging import dbpool, frames, policies, services
 from confide.messaging.models import Conversation, Message
-from confide.messaging.ratelimit import rate_limited
+from confide.messaging.ratelimit import rate_limited, rate_limited_many
 from confide.messaging.sendqueue import send_queue
 from confide.privacy.audit import RequestContext
 
@@ -246,9 +246,13 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         finally:
             self.in_flight.release()
 
-    def _send_request(self, frame: dict) -> services.SendRequest | dict:
-        """The request to store, or the error frame that refuses it before any write."""
-        wait = self._throttled()
+    def _send_request(self, frame: dict, wait: int) -> services.SendRequest | dict:
+        """The request to store, or the error frame that refuses it before any write.
+
+        ``wait``: this frame's place in the person's rate budget, counted for the
+        whole burst at once (``write_sends``).
+        """
+        self.limited_frames = self.limited_frames + 1 if wait else 0
         if wait:
             return self._error_frame("rate_limited", "You are sending too fast; wait a moment.", frame, wait)
         if not self._session_fresh():
@@ -431,7 +435,8 @@ def write_sends(items: list[tuple[ChatConsumer, dict]]) -> tuple[list, list]:
     Returns, per item, ``(frames for the sender, message to escalate or None)`` or the exception,
     and the committed frames the queue publishes before it acks.
     """
-    prepared = [consumer._send_request(frame) for consumer, frame in items]
+    waits = rate_limited_many([consumer.user.pk for consumer, _ in items])  # one count for the burst
+    prepared = [consumer._send_request(frame, wait) for (consumer, frame), wait in zip(items, waits, strict=True)]
     requests = [p for p in prepared if isinstance(p, services.SendRequest)]
     publications: list = []
     outcomes = iter(services.send_messages(requests, screen_now=False, publications=publications))

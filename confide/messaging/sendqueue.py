@@ -56,8 +56,7 @@ class SendQueue:
                 except Exception as exc:  # noqa: BLE001 — every waiter hears about it; the queue keeps going
                     log.exception("a chat write batch failed")
                     outcomes, publications = [exc] * len(batch), []
-                for group, sent in publications:  # committed: deliver before the acks (docs/messaging.md)
-                    await frames.publish_async(group, sent)
+                await frames.publish_all(publications)  # committed: deliver before the acks (docs/messaging.md)
                 for (_, future), outcome in zip(batch, outcomes, strict=True):
                     if future.done():  # the sender's socket went away meanwhile
                         continue

@@ -287,3 +287,43 @@ def test_an_event_for_the_in_process_layer_carries_the_socket_text():
     assert frames.opened(event) == [
         ("u-1", "k-12345678", '{"type":"message","sender":"u-1","key":"k-12345678","body":"hello"}')
     ]
+
+
+@pytest.mark.redis
+def test_a_burst_published_over_redis_keeps_each_conversations_order(settings):
+    """Conversations are published side by side, but within one the frames arrive in the order written."""
+    from channels.layers import channel_layers
+
+    from confide.core.testing.services import REDIS_URL, need, redis_available
+    from confide.messaging import frames
+
+    need(redis_available(), "Redis on 127.0.0.1:6379")
+    settings.CHANNEL_LAYERS = {
+        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
+    }
+    channel_layers.backends.clear()
+
+    async def scenario():
+        layer = channel_layers["default"]
+        readers = {}
+        for group in ("conv.test-a", "conv.test-b", "conv.test-c"):
+            readers[group] = await layer.new_channel()
+            await layer.group_add(group, readers[group])
+        publications = [
+            (group, [{"type": "message", "seq": seq, "sender": None, "key": None}])
+            for seq in (1, 2, 3)
+            for group in readers
+        ]
+        await frames.publish_all(publications)
+        received = {}
+        for group, channel in readers.items():
+            events = [await asyncio.wait_for(layer.receive(channel), 5) for _ in range(3)]
+            received[group] = [__import__("json").loads(text)["seq"] for e in events for _, _, text in frames.opened(e)]
+            await layer.group_discard(group, channel)
+        return received
+
+    try:
+        received = asyncio.run(scenario())
+    finally:
+        channel_layers.backends.clear()
+    assert received == {"conv.test-a": [1, 2, 3], "conv.test-b": [1, 2, 3], "conv.test-c": [1, 2, 3]}

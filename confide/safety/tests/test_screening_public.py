@@ -88,3 +88,16 @@ def test_explain_text_agrees_with_screen_text_on_every_labelled_message():
         for line in path.read_text(encoding="utf-8").splitlines():
             text = json.loads(line)["text"]
             assert explain_text(text).screening == screen_text(text), text
+
+
+def test_prepare_compiles_every_shipped_lexicon_so_no_message_waits_for_it():
+    from confide.safety import screening
+
+    shipped = len(list(screening.DATA_DIR.glob("lexicon_*.json")))
+    screening._lexicon.cache_clear()
+    screening.prepare()
+    compiled = screening._lexicon.cache_info()
+    assert compiled.currsize == shipped >= 1
+
+    screening.screen_text("I can't sleep and I feel hopeless")
+    assert screening._lexicon.cache_info().misses == compiled.misses  # nothing left to compile

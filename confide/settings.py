@@ -159,12 +159,26 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("CONFIDE_REDIS_URL", "")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-    CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+    # "pubsub" (default): channels_redis's Redis pub/sub layer, one PUBLISH per event; half the
+    # chat CPU of "lists" across processes (docs/performance.md). "lists": the original layer
+    # (per-process lists with capacity and expiry). Either way the bus is best effort: delivery is
+    # guaranteed by the database and resync (docs/messaging.md).
+    REDIS_CHANNEL_LAYER = env_str("CONFIDE_REDIS_CHANNEL_LAYER", "pubsub")
+    if REDIS_CHANNEL_LAYER not in ("pubsub", "lists"):
+        raise ImproperlyConfigured(
+            f"CONFIDE_REDIS_CHANNEL_LAYER must be 'pubsub' or 'lists', not {REDIS_CHANNEL_LAYER!r}."
+        )
+    if REDIS_CHANNEL_LAYER == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {"BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer", "CONFIG": {"hosts": [REDIS_URL]}}
         }
-    }
+    else:
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.core.RedisChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "capacity": 1500, "expiry": 30},
+            }
+        }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

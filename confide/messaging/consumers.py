@@ -131,20 +131,34 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         # the HTTP side refuses inactive users on every request, the socket checks at this pace.
         return get_user_model().objects.filter(pk=self.user.pk, is_active=True).exists()
 
+    def _head_if_still_valid(self) -> int | None:
+        """The conversation's last sequence number, or None when the socket must close (not PHI: a counter)."""
+        if not self._session_still_valid():
+            return None
+        return Conversation.objects.filter(pk=self.conversation.pk).values_list("last_seq", flat=True).first() or 0
+
     @staticmethod
     def _idle_stored(stored) -> bool:
         last_seen = stored.get(LAST_SEEN_KEY)
         return last_seen is not None and time.time() - float(last_seen) > settings.IDLE_MINUTES * 60
 
     async def _watch_session(self) -> None:
-        """Close the socket once the person signs out, the idle lock fires, or the account is deactivated."""
+        """Once a minute: close the socket if the person signed out, idled or was deactivated; else send the head.
+
+        The head (``{"type": "head", "seq": N}``, the conversation's last sequence
+        number) lets a quiet page notice an event the channel layer dropped (the bus
+        is best effort: a Redis restart, a full queue) and resync, instead of
+        waiting for the next message to reveal the gap (docs/messaging.md).
+        """
         while True:
             try:
                 await asyncio.sleep(SESSION_CHECK_SECONDS)
-                if not await dbpool.run(self._session_still_valid):
+                head = await dbpool.run(self._head_if_still_valid)
+                if head is None:
                     await self.close(code=CLOSE_UNAUTHENTICATED)
                     return
                 self.session_checked = time.monotonic()  # frames need not check again this minute
+                await self._send_json({"type": "head", "seq": head})
             except asyncio.CancelledError:
                 return
             except Exception:  # noqa: BLE001 — a database hiccup: check again next round

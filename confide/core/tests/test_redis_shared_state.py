@@ -1,4 +1,4 @@
-"""With CONFIDE_REDIS_URL set, separate app processes share cache and channel layer (real Redis)."""
+"""With CONFIDE_REDIS_URL set, separate app processes share cache and channel layer (real Redis, both layers)."""
 
 import os
 import subprocess
@@ -21,9 +21,10 @@ async def main():
     layer = get_channel_layer()
     name = await layer.new_channel()
     await layer.group_add(sys.argv[1], name)
-    print("ready", flush=True)
-    message = await asyncio.wait_for(layer.receive(name), 20)
-    print(message["text"], flush=True)
+    print("ready", name, flush=True)
+    for _ in range(2):
+        message = await asyncio.wait_for(layer.receive(name), 20)
+        print(message["text"], flush=True)
 asyncio.run(main())
 """
 SENDER = """
@@ -31,7 +32,11 @@ import asyncio, django, sys
 django.setup()
 from channels.layers import get_channel_layer
 from django.core.cache import cache
-asyncio.run(get_channel_layer().group_send(sys.argv[1], {"type": "chat.message", "text": "hello from B"}))
+async def main():
+    layer = get_channel_layer()
+    await layer.group_send(sys.argv[1], {"type": "chat.message", "text": "hello from B"})
+    await layer.send(sys.argv[2], {"type": "visit.relay", "text": "to you alone"})  # what video signalling uses
+asyncio.run(main())
 cache.set("shared-" + sys.argv[1], "set by B", 30)
 """
 READER = """
@@ -42,23 +47,32 @@ print(cache.get("shared-" + sys.argv[1]))
 """
 
 
-def _env() -> dict[str, str]:
-    return {**os.environ, "DJANGO_SETTINGS_MODULE": "confide.settings", "CONFIDE_REDIS_URL": REDIS_URL}
+def _env(layer: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "confide.settings",
+        "CONFIDE_REDIS_URL": REDIS_URL,
+        "CONFIDE_REDIS_CHANNEL_LAYER": layer,
+    }
 
 
-def test_two_processes_share_channel_layer_and_cache():
+@pytest.mark.parametrize("layer", ["pubsub", "lists"])
+def test_two_processes_share_channel_layer_and_cache(layer):
     need(redis_available(), "Redis on 127.0.0.1:6379")
     group = f"test-{os.getpid()}-{time.time_ns()}"
     receiver = subprocess.Popen(
-        [sys.executable, "-c", RECEIVER, group], cwd=ROOT, env=_env(), stdout=subprocess.PIPE, text=True
+        [sys.executable, "-c", RECEIVER, group], cwd=ROOT, env=_env(layer), stdout=subprocess.PIPE, text=True
     )
     try:
-        assert receiver.stdout.readline().strip() == "ready"
-        subprocess.run([sys.executable, "-c", SENDER, group], cwd=ROOT, env=_env(), check=True, timeout=60)
-        assert receiver.stdout.readline().strip() == "hello from B"
+        ready, channel = receiver.stdout.readline().split()
+        assert ready == "ready"
+        sender = [sys.executable, "-c", SENDER, group, channel]
+        subprocess.run(sender, cwd=ROOT, env=_env(layer), check=True, timeout=60)
+        assert receiver.stdout.readline().strip() == "hello from B"  # a group (a conversation)
+        assert receiver.stdout.readline().strip() == "to you alone"  # one socket's own channel (a visit's peer)
     finally:
         receiver.kill()
     read = subprocess.run(
-        [sys.executable, "-c", READER, group], cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", READER, group], cwd=ROOT, env=_env(layer), capture_output=True, text=True, timeout=60
     )
     assert read.stdout.strip() == "set by B"

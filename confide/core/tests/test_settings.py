@@ -117,9 +117,20 @@ def test_redis_and_postgres_urls_switch_backends():
         "[s.CHANNEL_LAYERS['default']['BACKEND'], s.CACHES['default']['BACKEND']]",
     )
     assert json.loads(result.stdout) == [
-        "channels_redis.core.RedisChannelLayer",
+        "channels_redis.pubsub.RedisPubSubChannelLayer",
         "django.core.cache.backends.redis.RedisCache",
     ]
+
+
+def test_the_original_redis_channel_layer_can_be_chosen_and_a_typo_is_refused():
+    env = {"CONFIDE_REDIS_URL": "redis://127.0.0.1:6379/3", "CONFIDE_REDIS_CHANNEL_LAYER": "lists"}
+    lists = _settings_in_subprocess(env, "s.CHANNEL_LAYERS['default']")
+    assert json.loads(lists.stdout)["BACKEND"] == "channels_redis.core.RedisChannelLayer"
+    assert json.loads(lists.stdout)["CONFIG"]["expiry"] == 30
+
+    typo = _settings_in_subprocess({**env, "CONFIDE_REDIS_CHANNEL_LAYER": "pubusb"}, "1")
+    assert typo.returncode != 0
+    assert "CONFIDE_REDIS_CHANNEL_LAYER must be 'pubsub' or 'lists', not 'pubusb'" in typo.stderr
 
 
 def test_postgresql_uses_a_connection_pool_unless_it_is_turned_off():

@@ -62,3 +62,34 @@ def test_form_fallback_works_without_javascript(chromium, asgi_live_server, conv
     assert list(Message.objects.values_list("body", flat=True)) == ["Sent without JavaScript"]
     assert page.guard.external == [] and page.guard.csp_violations == []
     context.close()
+
+
+def test_a_message_lost_on_the_bus_still_reaches_a_quiet_page_within_a_check(
+    asgi_page, chromium, asgi_live_server, conversation, client_user, therapist, monkeypatch
+):
+    """The channel layer is best effort; the page catches up from the once-a-minute head (here every 0.5 s)."""
+    from confide.messaging import consumers, frames
+
+    async def lost_on_the_bus(publications) -> None:
+        return None
+
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.5)
+    monkeypatch.setattr(frames, "publish_all", lost_on_the_bus)
+    url = f"/messages/{conversation.pk}/"
+    client_page = asgi_page
+    sign_in(client_page, client_user)
+    other_context = chromium.new_context(base_url=asgi_live_server.url)
+    therapist_page = new_guarded_page(other_context, asgi_live_server.url)
+    therapist_page.set_default_timeout(15_000)
+    sign_in(therapist_page, therapist)
+    client_page.goto(url)
+    expect(client_page.locator("[data-connection]")).to_have_text("Live")
+    therapist_page.goto(url)
+    expect(therapist_page.locator("[data-connection]")).to_have_text("Live")
+
+    therapist_page.get_by_label("Message to Casey").fill("Checking in after our session")
+    therapist_page.get_by_role("button", name="Send").click()
+    expect(therapist_page.locator("li.msg-mine [data-state]").last).not_to_have_text("Sending…")
+    expect(client_page.locator("[data-chat-log]")).to_contain_text("Checking in after our session")  # no reload
+    expect(client_page.locator("[data-chat-log] li.msg")).to_have_count(1)  # once, not twice
+    other_context.close()

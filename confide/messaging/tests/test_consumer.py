@@ -519,3 +519,55 @@ async def _drain_frames(socket) -> list[dict]:
     while not await socket.receive_nothing(timeout=0.3):
         frames.append(await socket.receive_json_from())
     return frames
+
+
+def test_a_quiet_page_learns_the_head_each_minute_and_catches_up_an_event_the_bus_lost(
+    conversation, client_user, therapist, monkeypatch
+):
+    """The channel layer is best effort: a dropped event must not stay unseen until the next message."""
+    from confide.messaging import consumers, frames
+
+    async def lost_on_the_bus(publications) -> None:
+        return None
+
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.2)
+    monkeypatch.setattr(frames, "publish_all", lost_on_the_bus)
+    reader_cookie, writer_cookie = session_cookie_header(client_user), session_cookie_header(therapist)
+
+    async def scenario():
+        reader, ready = await open_socket(conversation.pk, reader_cookie)
+        writer, _ = await open_socket(conversation.pk, writer_cookie)
+        await writer.send_json_to({"type": "send", "key": "k-lost-000001", "body": "did you get this?"})
+        await frames_until(writer, "ack")
+        head = await frames_until(reader, "head")
+        while head["seq"] == ready["last_seq"]:  # a head sent before the commit: wait for the next one
+            head = await frames_until(reader, "head")
+        await reader.send_json_to({"type": "sync", "after": ready["last_seq"]})
+        synced = await frames_until(reader, "sync")
+        await writer.disconnect()
+        await reader.disconnect()
+        return ready, head, synced
+
+    ready, head, synced = run(scenario())
+    assert head == {"type": "head", "seq": ready["last_seq"] + 1}
+    assert [f["body"] for f in synced["frames"]] == ["did you get this?"]
+
+
+def test_the_head_is_sent_only_to_a_socket_still_signed_in(conversation, client_user, monkeypatch):
+    from confide.messaging import consumers
+
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.5)
+    cookie = session_cookie_header(client_user)
+
+    async def scenario():
+        socket, _ = await open_socket(conversation.pk, cookie)
+        await consumers.dbpool.run(SessionStore(cookie.split("=", 1)[1]).flush)  # signed out in another tab
+        seen = []
+        while True:
+            out = await socket.receive_output(timeout=5)
+            if out["type"] == "websocket.close":
+                return seen, out["code"]
+            seen.append(json.loads(out["text"])["type"])
+
+    seen, code = run(scenario())
+    assert "head" not in seen and code == 4401

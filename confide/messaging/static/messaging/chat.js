@@ -94,6 +94,10 @@
         apply(frame);
         scheduleRead();
         break;
+      case "head":
+        // Once a minute: the conversation's last position. Behind it, an event was lost on the way: catch up.
+        if (frame.seq > lastSeq) sync();
+        break;
       case "ack": acked(frame); break;
       case "edit_ack": break;
       case "error": errored(frame); break;

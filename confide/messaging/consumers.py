@@ -39,7 +39,7 @@ MAX_LIMITED_FRAMES = 50  # frames refused by the rate limit before the socket is
 MAX_IN_FLIGHT = 64  # sends of one socket waiting for their commit; the next frame waits beyond this
 REMEMBERED_KEYS = 512  # keys this socket sent, so their echo through the group is not sent back to it
 TYPING_INTERVAL = 1.0
-SESSION_CHECK_SECONDS = 60
+SESSION_CHECK_SECONDS = 60  # also the pace of the head frame and of the presence beacon
 
 # Close codes (4000–4999 are ours; see docs/messaging.md).
 CLOSE_UNAUTHENTICATED = 4401  # not signed in, or signed out / idle-locked
@@ -159,6 +159,7 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
                     return
                 self.session_checked = time.monotonic()  # frames need not check again this minute
                 await self._send_json({"type": "head", "seq": head})
+                await self._announce(reply=True)  # still here: pages forget a presence not renewed (crash)
             except asyncio.CancelledError:
                 return
             except Exception:  # noqa: BLE001 — a database hiccup: check again next round
@@ -441,6 +442,15 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         if retry_after:
             out["retry_after"] = retry_after
         return out
+
+
+def presence_ttl_seconds() -> float:
+    """How long a page believes "online" without a beacon: two and a half beacons.
+
+    A socket announces "offline" when it closes, but a process killed outright
+    announces nothing; without this the other side would show "online" forever.
+    """
+    return SESSION_CHECK_SECONDS * 2.5
 
 
 def write_sends(items: list[tuple[ChatConsumer, dict]]) -> tuple[list, list]:

@@ -13,6 +13,7 @@ from confide.accounts.models import Role
 from confide.accounts.services import name_for_viewer
 from confide.core.forms import apply_validation_error
 from confide.messaging import policies, services
+from confide.messaging.consumers import presence_ttl_seconds
 from confide.messaging.forms import EditForm, LetterForm, MessageForm, ReplySettingsForm, SearchForm
 from confide.messaging.models import Attachment, Conversation, Kind, Message
 from confide.messaging.ratelimit import rate_limited
@@ -96,6 +97,7 @@ def _conversation_page(request: HttpRequest, conv: Conversation, form: MessageFo
         "last_version": max((m.version_seq for m in history), default=0),
         "crisis": _crisis_resources(request.user) if show_crisis else None,
         "edit_window_s": int(EDIT_WINDOW.total_seconds()),
+        "presence_ttl_s": presence_ttl_seconds(),
         "reply_hours": reply_settings_for(conv.therapist).reply_within_hours,
     }
     return render(request, "messaging/conversation.html", context, status=status)

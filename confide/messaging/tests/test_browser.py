@@ -93,3 +93,31 @@ def test_a_message_lost_on_the_bus_still_reaches_a_quiet_page_within_a_check(
     expect(client_page.locator("[data-chat-log]")).to_contain_text("Checking in after our session")  # no reload
     expect(client_page.locator("[data-chat-log] li.msg")).to_have_count(1)  # once, not twice
     other_context.close()
+
+
+def test_a_peer_whose_server_died_without_a_goodbye_is_shown_offline_after_its_presence_lapses(
+    asgi_page, chromium, asgi_live_server, conversation, client_user, therapist, monkeypatch
+):
+    from confide.messaging import consumers
+
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.4)  # presence lasts 1 s without renewal
+    url = f"/messages/{conversation.pk}/"
+    client_page = asgi_page
+    sign_in(client_page, client_user)
+    other_context = chromium.new_context(base_url=asgi_live_server.url)
+    therapist_page = new_guarded_page(other_context, asgi_live_server.url)
+    therapist_page.set_default_timeout(15_000)
+    sign_in(therapist_page, therapist)
+    client_page.goto(url)
+    expect(client_page.locator("[data-connection]")).to_have_text("Live")
+    therapist_page.goto(url)
+    expect(client_page.locator("[data-presence]")).to_contain_text("is online")
+    client_page.wait_for_timeout(1500)  # longer than the lapse: the renewals keep it online
+    expect(client_page.locator("[data-presence]")).to_contain_text("is online")
+
+    async def silent(self, **kwargs) -> None:  # the therapist's server "dies": no goodbye, no renewals
+        return None
+
+    monkeypatch.setattr(consumers.ChatConsumer, "_announce", silent)
+    other_context.close()
+    expect(client_page.locator("[data-presence]")).to_contain_text("is offline", timeout=5_000)

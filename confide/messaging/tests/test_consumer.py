@@ -571,3 +571,24 @@ def test_the_head_is_sent_only_to_a_socket_still_signed_in(conversation, client_
 
     seen, code = run(scenario())
     assert "head" not in seen and code == 4401
+
+
+def test_each_socket_renews_its_presence_with_the_head_so_a_crashed_peer_can_be_forgotten(
+    conversation, client_user, therapist, monkeypatch
+):
+    from confide.messaging import consumers
+
+    monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.2)
+    reader_cookie, other_cookie = session_cookie_header(client_user), session_cookie_header(therapist)
+
+    async def scenario():
+        reader, _ = await open_socket(conversation.pk, reader_cookie)
+        other, _ = await open_socket(conversation.pk, other_cookie)
+        beacons = [await frames_until(reader, "presence") for _ in range(4)]  # arrival, then renewals
+        await other.disconnect()
+        await reader.disconnect()
+        return beacons
+
+    beacons = run(scenario())
+    assert beacons == [{"type": "presence", "user": str(therapist.pk), "online": True}] * 4
+    assert consumers.presence_ttl_seconds() == 0.5  # two and a half beacons

@@ -18,6 +18,10 @@
   var editWindowMs = (parseInt(root.dataset.editWindow, 10) || 300) * 1000;
   var csrf = form ? form.querySelector("[name=csrfmiddlewaretoken]").value : "";
   var ACK_TIMEOUT_MS = 8000;
+  // "Online" lasts this long unless renewed: sockets re-announce themselves once a minute, and a crashed
+  // server process cannot say goodbye.
+  var presenceTtlMs = (parseFloat(root.dataset.presenceTtl) || 150) * 1000;
+  var presenceTimer = null;
 
   var lastSeq = parseInt(root.dataset.lastSeq, 10) || 0; // every position up to here has been applied
   var ahead = {}; // positions received beyond a gap
@@ -335,6 +339,8 @@
   }
   function clearTyping() { typingLine.textContent = ""; }
   function showPresence(online) {
+    window.clearTimeout(presenceTimer);
+    if (online) presenceTimer = window.setTimeout(function () { showPresence(false); }, presenceTtlMs);
     if (presence) presence.textContent = otherName + (online ? " is online." : " is offline.");
   }
 

@@ -12,6 +12,7 @@ from ninja import Query, Router, Schema
 
 from confide.core.schemas import StrictSchema
 from confide.directory import matching, policies, services
+from confide.directory.client_dates import reader_today
 from confide.directory.models import Licence, TherapistProfile
 from confide.directory.search import FilterError, parse_filters, search
 from confide.privacy.audit import context_from_request
@@ -122,7 +123,7 @@ def search_therapists(request, filters: Query[SearchQuery]):
         parsed = parse_filters(request.GET)
     except FilterError as exc:
         raise ValidationError(exc.messages) from exc
-    result = search(parsed)
+    result = search(parsed, today=reader_today(request.auth))
     now = timezone.now()
     return SearchOut(
         jurisdiction=parsed.jurisdiction,
@@ -199,11 +200,11 @@ class MatchOut(StrictSchema):
     misses: list[str]
 
 
-def _matches_out(answers: dict) -> list[MatchOut]:
+def _matches_out(answers: dict, client) -> list[MatchOut]:
     now = timezone.now()
     return [
         MatchOut(therapist=card(m.profile, now), score=m.score, reasons=m.reasons, misses=m.misses)
-        for m in matching.rank(answers, now=now)
+        for m in matching.rank(answers, now=now, client=client)
     ]
 
 
@@ -211,7 +212,7 @@ def _matches_out(answers: dict) -> list[MatchOut]:
 def submit_matching(request, body: MatchingIn):
     """Stores the answers encrypted (audited) and returns the ranked, explained matches."""
     saved = matching.submit_answers(context_from_request(request), request.auth, body.dict())
-    return _matches_out(saved.answers)
+    return _matches_out(saved.answers, request.auth)
 
 
 @router.get("/matching", response=list[MatchOut], summary="My matches from my latest answers (clients)")
@@ -219,4 +220,4 @@ def my_matches(request):
     saved = matching.latest_answers(context_from_request(request), request.auth)
     if saved is None:
         raise Http404("Not found")
-    return _matches_out(saved.answers)
+    return _matches_out(saved.answers, request.auth)

@@ -56,7 +56,12 @@ def psypact_members() -> set[str]:
 
 
 def may_treat(therapist, jurisdiction: str, *, on: date | None = None) -> Decision:
-    """May ``therapist`` treat a client who is in ``jurisdiction`` on day ``on`` (default today)?"""
+    """May ``therapist`` treat a client who is in ``jurisdiction`` on day ``on``?
+
+    ``on`` is a date at the client's location: callers who know the client pass
+    ``client_dates.client_local_date`` (booking, visits, matching). The default, the
+    server's date, is only for callers with no client (anonymous directory browsing).
+    """
     return may_treat_each([therapist], jurisdiction, on=on)[therapist.pk]
 
 

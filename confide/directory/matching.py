@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from confide.core.jurisdictions import jurisdiction_name, normalise_jurisdiction
 from confide.directory import models, policies, taxonomy
+from confide.directory.client_dates import client_local_date
 from confide.directory.licensure import Decision, lookup_keys, may_treat, may_treat_each
 from confide.directory.search import entries_for, has_term, open_soon_expr, profiles_from_index
 from confide.privacy.access import authorize
@@ -134,10 +135,18 @@ def latest_answers(ctx: RequestContext, client) -> models.MatchingAnswers | None
     return models.MatchingAnswers.objects.filter(client=client).first()
 
 
-def rank(answers: dict, *, limit: int = 10, now: datetime | None = None, today: date | None = None) -> list[Match]:
-    """The best ``limit`` therapists for these (cleaned) answers, explained."""
+def rank(
+    answers: dict, *, limit: int = 10, now: datetime | None = None, today: date | None = None, client=None
+) -> list[Match]:
+    """The best ``limit`` therapists for these (cleaned) answers, explained.
+
+    Licences count on ``today`` at the client's location (``client_local_date``; where the answers say
+    they are, when their zone is unset); without a client, the server's date.
+    """
     now = now or timezone.now()
-    today = today or timezone.localdate()
+    if today is None:
+        where = answers["jurisdiction"]
+        today = client_local_date(client, now, jurisdiction=where) if client is not None else timezone.localdate(now)
     keys = lookup_keys(answers["jurisdiction"], taxonomy.psypact_members())
     qs = candidates(answers, today, keys=keys).annotate(open_soon=open_soon_expr(now), score=score_expr(answers))
     qs = qs.order_by("-open_soon", "-score", F("soonest_open_at").asc(nulls_last=True), "display_name", "profile_id")

@@ -3,7 +3,8 @@
 Each write takes ``ctx`` (who acts, from where), checks its policy through
 ``authorize`` (audited), writes in a transaction and records what changed.
 Licensure decisions live in ``licensure.py`` and are re-exported here, since
-``may_treat`` is what other apps call.
+``may_treat`` is what other apps call — with ``client_local_date`` (``client_dates.py``),
+the date at the client's location that those decisions are judged on.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from django.utils.text import slugify
 from confide.accounts.models import Role, User
 from confide.core.jurisdictions import normalise_jurisdiction
 from confide.directory import policies, search_index
+from confide.directory.client_dates import client_local_date
 from confide.directory.licensure import Decision, licensed_in_q, may_treat
 from confide.directory.models import Licence, LicenceType, TherapistProfile
 from confide.privacy.access import authorize
@@ -27,6 +29,7 @@ from confide.privacy.audit import RequestContext, record_event
 __all__ = [
     "Decision",
     "add_licence",
+    "client_local_date",
     "hide_profile",
     "licensed_in_q",
     "may_treat",

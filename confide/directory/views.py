@@ -18,6 +18,7 @@ from confide.core.forms import apply_validation_error
 from confide.core.jurisdictions import jurisdiction_name
 from confide.core.security import allow_framing
 from confide.directory import matching, policies, services
+from confide.directory.client_dates import reader_today
 from confide.directory.forms import HideForm, LicenceForm, MatchingForm, PhotoForm, ProfileForm, ReviewForm, SearchForm
 from confide.directory.models import Licence, TherapistProfile
 from confide.directory.photos import photo_path
@@ -64,7 +65,7 @@ def search_page(request: HttpRequest) -> HttpResponse:
         first_visit = not request.GET
         context = {"error": "" if first_visit else " ".join(exc.messages), "form": _search_form(request.GET)}
         return render(request, template, context, status=200 if first_visit else 400)
-    result = search(filters)
+    result = search(filters, today=reader_today(request.user))
     context = {
         "result": result,
         "filters": filters,
@@ -94,21 +95,16 @@ def profile_page(request: HttpRequest, slug: str) -> HttpResponse:
     licences = Licence.objects.filter(therapist_id=profile.user_id, status=Licence.Status.VERIFIED).select_related(
         "licence_type"
     )
+    today = reader_today(request.user)  # a client sees what counts where they are today
     return render(
         request,
         "directory/profile.html",
         {
             "profile": profile,
-            "licences": [lic for lic in licences if not _expired(lic)],
+            "licences": [lic for lic in licences if lic.expires_on >= today],
             "is_owner": _owns(request, profile),
         },
     )
-
-
-def _expired(licence: Licence) -> bool:
-    from django.utils import timezone
-
-    return licence.expires_on < timezone.localdate()
 
 
 def _owns(request: HttpRequest, profile: TherapistProfile) -> bool:
@@ -322,5 +318,5 @@ def match_results(request: HttpRequest) -> HttpResponse:
     saved = matching.latest_answers(context_from_request(request), request.user)
     if saved is None:
         return redirect("directory:match")
-    matches = matching.rank(saved.answers)
+    matches = matching.rank(saved.answers, client=request.user)
     return render(request, "directory/match_results.html", {"matches": matches, "place": matching.place(saved.answers)})

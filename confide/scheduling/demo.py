@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from confide.directory.services import client_local_date
 from confide.privacy.audit import RequestContext
 from confide.scheduling import rules, summary
 from confide.scheduling.availability import available_slots
@@ -76,15 +77,21 @@ def _book_intakes(people) -> None:
             found = available_slots(
                 therapist, kind, now + timedelta(days=3), now + timedelta(days=14), "UTC", viewer=client
             )
-            policy = SchedulingPolicy.objects.get(therapist=therapist)
-            options = {o.modality: o.available for o in rules.modality_options(policy, client, therapist, now.date())}
-            if found and options.get(modality):
+            start = found[len(found) // 3].start if found else None
+            if start and _modality_allowed(client, therapist, modality, start):
                 book_appointment(
                     RequestContext(user=client),
                     client=client,
                     therapist=therapist,
                     appointment_type=kind,
-                    start_at=found[len(found) // 3].start,
+                    start_at=start,
                     modality=modality,
                 )
             break
+
+
+def _modality_allowed(client, therapist, modality: str, start) -> bool:
+    """Judged as booking will: on the session's date where the client is."""
+    policy, jurisdiction = SchedulingPolicy.objects.get(therapist=therapist), rules.client_jurisdiction(client)
+    on = client_local_date(client, start, jurisdiction=jurisdiction)
+    return not rules.modality_problem(policy, client, therapist, modality, on, jurisdiction, before=start)

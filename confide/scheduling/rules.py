@@ -14,6 +14,7 @@ from datetime import date
 
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from confide.scheduling.models import (
     ACTIVE_STATUSES,
@@ -57,12 +58,16 @@ def client_jurisdiction(client) -> str:
 
 
 def licence_problem(therapist, client, on: date | None = None, *, jurisdiction: str | None = None) -> str:
-    """Why the therapist may not treat the client where the client is now ("" when they may)."""
+    """Why the therapist may not treat the client where the client is on ``on`` ("" when they may).
+
+    ``on`` defaults to today at the client's location (``client_local_date``), never the server's date.
+    """
     jurisdiction = client_jurisdiction(client) if jurisdiction is None else jurisdiction
     if not jurisdiction:
         return "Tell us where you are (your profile) so we can check the therapist is licensed there."
-    from confide.directory.services import may_treat
+    from confide.directory.services import client_local_date, may_treat
 
+    on = on or client_local_date(client, timezone.now(), jurisdiction=jurisdiction)
     decision = may_treat(therapist, jurisdiction, on=on)
     if decision.allowed:
         return ""
@@ -96,9 +101,12 @@ class ModalityOption:
     reason: str
 
 
-def modality_options(policy, client, therapist, on: date, *, before=None, ignore=None) -> list[ModalityOption]:
+def modality_options(
+    policy, client, therapist, on: date, *, before=None, ignore=None, jurisdiction: str | None = None
+) -> list[ModalityOption]:
     """Every modality, whether this client may use it with this therapist on that day, and why not."""
-    jurisdiction = client_jurisdiction(client) if client is not None else ""
+    if jurisdiction is None:
+        jurisdiction = client_jurisdiction(client) if client is not None else ""
     options = []
     for value, label in Modality.choices:
         reason = modality_problem(policy, client, therapist, value, on, jurisdiction, before=before, ignore=ignore)

@@ -6,6 +6,7 @@ the person can act on it, and never decide a rule themselves.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -19,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from confide.accounts.models import CareRelationship, Role, User
 from confide.core.forms import apply_validation_error
+from confide.directory.services import client_local_date
 from confide.privacy.access import authorize
 from confide.privacy.audit import context_from_request
 from confide.scheduling import ics, policies, rules, slots
@@ -93,8 +95,8 @@ def choose_therapist(request: HttpRequest) -> HttpResponse:
     return render(request, "scheduling/choose_therapist.html", {"mine": mine, "others": others})
 
 
-def _booking_choices(request, therapist, client):
-    """Types the client may book now (intake first), the chosen one, modality options, the chosen modality."""
+def _booking_types(request, therapist, client):
+    """Types the client may book now (intake first) and the chosen one."""
     first = rules.is_first_with(client, therapist)
     types = [
         t
@@ -102,22 +104,51 @@ def _booking_choices(request, therapist, client):
         if (t.kind == AppointmentKind.INTAKE) == first
     ]
     chosen = next((t for t in types if str(t.pk) == request.GET.get("type")), types[0] if types else None)
-    policy = policy_for(therapist)
-    now = timezone.now()
-    options = rules.modality_options(
-        policy, client, therapist, now.date(), before=now + timedelta(days=policy.horizon_days)
-    )
-    available = [o.modality for o in options if o.available]
-    modality = request.GET.get("modality") if request.GET.get("modality") in available else None
-    return types, chosen, options, modality or (available[0] if available else None)
+    return types, chosen
 
 
-def _blockers(therapist, client, modality, types) -> list[tuple[str, str]]:
-    """(message, link) pairs that stop this client booking with this therapist right now."""
+@dataclass(frozen=True)
+class _Day:
+    """What booking will say about a date at the client's location: the licence, and each modality."""
+
+    licence: str  # why the therapist may not treat the client that day ("" when they may)
+    options: dict[str, rules.ModalityOption]
+
+    def allows(self, modality: str | None) -> bool:
+        return not self.licence and modality in self.options and self.options[modality].available
+
+
+def _judge(therapist, client, instants: list[datetime]) -> list[_Day]:
+    """For each instant, booking's licence and modality answers on its date where the client is.
+
+    Booking judges a time by the client's local date (``client_local_date``), so the page asks the
+    same questions of the same dates — once per date — and offers no time booking would refuse.
+    """
+    policy, jurisdiction = policy_for(therapist), rules.client_jurisdiction(client)
+    before = timezone.now() + timedelta(days=policy.horizon_days)
+    dates = [client_local_date(client, at, jurisdiction=jurisdiction) for at in instants]
+    by_date: dict[date, _Day] = {}
+    for on in dict.fromkeys(dates):
+        options = rules.modality_options(policy, client, therapist, on, before=before, jurisdiction=jurisdiction)
+        licence = rules.licence_problem(therapist, client, on, jurisdiction=jurisdiction)
+        by_date[on] = _Day(licence, {o.modality: o for o in options})
+    return [by_date[on] for on in dates]
+
+
+def _page_options(days: list[_Day]) -> list[rules.ModalityOption]:
+    """A modality is offered when some shown date allows it (the licence is a blocker of its own)."""
+    usable = [day for day in days if not day.licence] or days
+    return [
+        next((day.options[m] for day in usable if day.options[m].available), usable[0].options[m])
+        for m in usable[0].options
+    ]
+
+
+def _blockers(days: list[_Day], modality, types, client) -> list[tuple[str, str]]:
+    """(message, link) pairs that stop this client booking with this therapist at any of the shown times."""
     found = []
-    problem = rules.licence_problem(therapist, client)
-    if problem:
-        found.append((problem, reverse("profile")))
+    if all(day.licence for day in days):
+        found.append((days[0].licence, reverse("profile")))
     if not types:
         found.append(("This therapist has no appointment types open for booking yet.", ""))
     if modality is None:
@@ -127,15 +158,49 @@ def _blockers(therapist, client, modality, types) -> list[tuple[str, str]]:
     return found
 
 
+def _left_out(days: list[_Day], modality) -> list[str]:
+    """Why some times of the week are not offered (a licence ending, a rule taking effect), once each."""
+    refused = [day for day in days if not day.allows(modality)]
+    reasons = (
+        day.licence or f"{day.options[modality].label} is not available: {day.options[modality].reason}"
+        for day in refused
+    )
+    return list(dict.fromkeys(reasons))
+
+
+def _offer(request, therapist, client, types, found, earliest: datetime) -> dict:
+    """The ways of meeting, the chosen one, what blocks booking, and the slots booking would accept for it.
+
+    With no slot in the week, the week's first moment (``earliest``) is judged instead.
+    """
+    days = _judge(therapist, client, [s.start for s in found] or [earliest])
+    options = _page_options(days)
+    available = [o.modality for o in options if o.available]
+    modality = request.GET.get("modality") if request.GET.get("modality") in available else None
+    modality = modality or (available[0] if available else None)
+    blockers = _blockers(days, modality, types, client)
+    return {
+        "options": options,
+        "modality": modality,
+        "blockers": blockers,
+        "left_out": [] if blockers or not found else _left_out(days, modality),
+        "days": group_by_day([slot for slot, day in zip(found, days, strict=False) if day.allows(modality)]),
+    }
+
+
 @login_required
 @require_GET
 def book_with_therapist(request: HttpRequest, therapist_id) -> HttpResponse:
-    """Slots in the client's own zone, grouped by day, a week at a time; HTMX swaps just the slot list."""
+    """Slots in the client's own zone, grouped by day, a week at a time; HTMX swaps just the slot list.
+
+    Only times booking would accept for the chosen way of meeting are listed: each is judged on its
+    own date at the client's location, as booking will judge it.
+    """
     _require_role(request, Role.CLIENT)
     therapist = _therapist_or_404(therapist_id)
-    client, zone = request.user, zone_of(request.user)
-    types, chosen, options, modality = _booking_choices(request, therapist, client)
-    today = timezone.now().astimezone(zone).date()
+    client, zone, now = request.user, zone_of(request.user), timezone.now()
+    types, chosen = _booking_types(request, therapist, client)
+    today = now.astimezone(zone).date()
     try:
         first_day = max(_parse_day(request.GET.get("from"), today), today)
     except ValidationError as exc:
@@ -147,10 +212,7 @@ def book_with_therapist(request: HttpRequest, therapist_id) -> HttpResponse:
         "therapist": therapist,
         "types": types,
         "chosen": chosen,
-        "options": options,
-        "modality": modality,
-        "blockers": _blockers(therapist, client, modality, types),
-        "days": group_by_day(found),
+        **_offer(request, therapist, client, types, found, max(window_start, now)),
         "zone": zone.key,
         "first_day": first_day,
         "previous_day": first_day - timedelta(days=WINDOW_DAYS) if first_day > today else None,

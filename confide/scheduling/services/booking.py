@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from confide.accounts.models import Role
+from confide.directory.services import client_local_date
 from confide.privacy.access import authorize
 from confide.privacy.audit import RequestContext, record_event
 from confide.scheduling import policies, rules
@@ -109,11 +110,12 @@ def _check_modality_and_licence(client, therapist, start_at, modality, *, ignore
     if modality not in Modality.values:
         raise ValidationError({"modality": f"Choose one of: {', '.join(Modality.values)}."})
     jurisdiction = rules.client_jurisdiction(client)
-    problem = rules.licence_problem(therapist, client, on=start_at.date(), jurisdiction=jurisdiction)
+    # The session's date where the client is, not in UTC: 19:00 on 31 December in New York is 1 January in UTC.
+    on = client_local_date(client, start_at, jurisdiction=jurisdiction)
+    problem = rules.licence_problem(therapist, client, on=on, jurisdiction=jurisdiction)
     if problem:
         raise ValidationError({"therapist": problem})
     policy = policy or policy_for(therapist)
-    on = start_at.date()
     reason = rules.modality_problem(
         policy, client, therapist, modality, on, jurisdiction, before=start_at, ignore=ignore
     )

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -12,7 +13,8 @@ from confide.scheduling.availability import available_slots
 from confide.scheduling.models import AppointmentKind, AppointmentType, SchedulingPolicy, WeeklyHours
 
 
-def license_therapist(therapist, *jurisdictions: str) -> None:
+def license_therapist(therapist, *jurisdictions: str, expires_on: date | None = None) -> None:
+    """Verified licences in ``jurisdictions``, valid through ``expires_on`` (default: for years)."""
     from confide.directory.models import Licence, LicenceType
 
     # get_or_create: a transactional test's flush removes the rows data migrations seeded.
@@ -23,7 +25,7 @@ def license_therapist(therapist, *jurisdictions: str) -> None:
             licence_type=kind,
             number=f"T-{code}",
             jurisdiction=code,
-            expires_on=timezone.localdate() + timedelta(days=800),
+            expires_on=expires_on or timezone.localdate() + timedelta(days=800),
             status=Licence.Status.VERIFIED,
         )
 
@@ -99,4 +101,33 @@ def book(client, therapist, slot=None, *, kind=AppointmentKind.INTAKE, modality=
         start_at=slot.start,
         modality=modality,
         note=note,
+    )
+
+
+# Date-boundary tests book at fixed instants with a fixed "now", never the hour the suite runs.
+NEW_YORK = ZoneInfo("America/New_York")
+BOOKED_AT = datetime(2030, 12, 28, 12, tzinfo=UTC)  # when the client books: a few days before the session
+
+
+@pytest.fixture
+def late_practice(therapist):
+    """Open every day 06:00–23:30 New York time (evening sessions fall on the next UTC day); no licence yet."""
+    open_practice(therapist, start=time(6), end=time(23, 30))
+    return therapist
+
+
+def book_at(client, therapist, start: datetime, *, modality="video", kind=AppointmentKind.INTAKE, now=BOOKED_AT):
+    """Book the offered slot at ``start`` as if it were ``now``."""
+    from confide.scheduling.services.booking import book_appointment
+
+    offered = available_slots(therapist, type_of(therapist, kind), start, start + timedelta(minutes=1), "UTC", now=now)
+    assert [slot.start for slot in offered] == [start], "the test's time must be an offered slot"
+    return book_appointment(
+        RequestContext(user=client),
+        client=client,
+        therapist=therapist,
+        appointment_type=type_of(therapist, kind),
+        start_at=start,
+        modality=modality,
+        now=now,
     )

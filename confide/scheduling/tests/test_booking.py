@@ -1,6 +1,6 @@
 """Booking rules: licensure, consent, intake first, jurisdiction rules, no double booking, changes, waitlist."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,14 @@ from confide.scheduling.models import (
     WaitlistEntry,
 )
 from confide.scheduling.services import booking, waitlist
-from confide.scheduling.tests.conftest import book, license_therapist, open_slots, type_of
+from confide.scheduling.tests.conftest import (
+    NEW_YORK,
+    book,
+    book_at,
+    license_therapist,
+    open_slots,
+    type_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -91,16 +98,22 @@ def test_jurisdiction_rule_requires_video_first_and_says_why(practice, ready_cli
     assert book(ready_client, practice, later, kind="therapy", modality="chat").modality == "chat"
 
 
-def test_jurisdiction_rule_respects_effective_dates(practice, ready_client):
-    slot = open_slots(practice, viewer=ready_client)[0]
+def test_jurisdiction_rule_respects_effective_dates(late_practice, ready_client):
+    """A rule counts from ``effective_from`` up to, not including, ``effective_until``: dates where the client is.
+
+    The first session is at 21:00 on 31 December in New York — already 1 January in UTC — so a rule
+    in force from 1 January does not apply to it yet.
+    """
+    license_therapist(late_practice, "US-NY", expires_on=date(2031, 12, 31))
+    evening = datetime(2030, 12, 31, 21, tzinfo=NEW_YORK)
     JurisdictionRule.objects.create(
         jurisdiction="US-NY",
         kind="not_permitted",
         modality="audio",
-        effective_from=slot.start.date() + timedelta(1),
-        explanation="Audio-only sessions are not permitted in New York from tomorrow.",
+        effective_from=date(2031, 1, 1),
+        explanation="Audio-only sessions are not permitted in New York from 2031.",
     )
-    assert book(ready_client, practice, slot, modality="audio").modality == "audio"  # rule not yet in force
+    assert book_at(ready_client, late_practice, evening, modality="audio").modality == "audio"  # not yet in force
     JurisdictionRule.objects.create(
         jurisdiction="US-NY",
         kind="not_permitted",
@@ -109,10 +122,10 @@ def test_jurisdiction_rule_respects_effective_dates(practice, ready_client):
         effective_until=date(2021, 1, 1),
         explanation="Expired rule.",
     )
-    later = open_slots(practice, "therapy", offset_days=5)[0]
+    later = evening + timedelta(days=2)
     with pytest.raises(ValidationError, match="not permitted in New York"):
-        book(ready_client, practice, later, kind="therapy", modality="audio")
-    assert book(ready_client, practice, later, kind="therapy", modality="chat").modality == "chat"
+        book_at(ready_client, late_practice, later, kind="therapy", modality="audio")
+    assert book_at(ready_client, late_practice, later, kind="therapy", modality="chat").modality == "chat"
 
 
 def test_second_booking_of_the_same_slot_is_taken(practice, ready_client, ready_other_client):

@@ -71,9 +71,10 @@ def start_visit(
     authorize(ctx, policies.can_manage_visit, visit, action="visit.start", subject=visit.appointment.client)
     code = _checked_location(jurisdiction, emergency_contact_confirmed)
     now = now or timezone.now()
-    from confide.directory.services import may_treat
+    from confide.directory.services import client_local_date, may_treat
 
-    decision = may_treat(ctx.user, code, on=timezone.localdate(now))
+    # Judged on today's date where the client is (their zone, else the location just confirmed), not UTC's.
+    decision = may_treat(ctx.user, code, on=client_local_date(visit.appointment.client, now, jurisdiction=code))
     with transaction.atomic():
         fresh = Visit.objects.select_for_update().select_related("appointment").get(pk=visit.pk)
         _refuse_if_ended(fresh)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.utils import timezone
@@ -61,7 +61,8 @@ def make_ready(client) -> None:
     )
 
 
-def license_therapist(therapist, *codes: str) -> None:
+def license_therapist(therapist, *codes: str, expires_on: date | None = None) -> None:
+    """Verified licences in ``codes``, valid through ``expires_on`` (default: for years)."""
     from confide.directory.models import Licence, LicenceType
 
     kind, _ = LicenceType.objects.get_or_create(slug="lpc", defaults={"name": "Licensed Professional Counselor"})
@@ -71,7 +72,7 @@ def license_therapist(therapist, *codes: str) -> None:
             licence_type=kind,
             number=f"T-{code}",
             jurisdiction=code,
-            expires_on=timezone.localdate() + timedelta(days=800),
+            expires_on=expires_on or timezone.localdate() + timedelta(days=800),
             status=Licence.Status.VERIFIED,
         )
 

@@ -108,6 +108,18 @@ def client_local_date(client, at: datetime, *, jurisdiction: str | None = None) 
     return at.astimezone(zone).date()
 
 
+def jurisdiction_date(code: str, at: datetime) -> date:
+    """The calendar date in a jurisdiction at the instant ``at``: what a date written on its licences means.
+
+    A licence "valid until 31 December" in California is still valid on a
+    Californian 31 December evening, when UTC is already in January. A country
+    that spans zones (US, CA, AU, BR) has no one date and falls back to UTC.
+    """
+    if timezone.is_naive(at):
+        raise ValueError("jurisdiction_date needs an aware datetime")
+    return at.astimezone(_jurisdiction_zone(code)).date()
+
+
 def _jurisdiction_zone(code: str) -> ZoneInfo:
     code = (code or "").strip().upper()
     country = code.split("-")[0]

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from confide.accounts.models import Role, User
 from confide.core.jurisdictions import normalise_jurisdiction
 from confide.directory import policies, search_index
-from confide.directory.client_dates import client_local_date
+from confide.directory.client_dates import client_local_date, jurisdiction_date
 from confide.directory.licensure import Decision, licensed_in_q, may_treat
 from confide.directory.models import Licence, LicenceType, TherapistProfile
 from confide.privacy.access import authorize
@@ -134,11 +134,17 @@ def add_licence(
     expires_on: date,
     issuing_board: str = "",
     psypact_privilege: bool = False,
+    now: datetime | None = None,
 ) -> Licence:
-    """A therapist declares a licence; it counts only once staff verify it. Audited."""
+    """A therapist declares a licence; it counts only once staff verify it. Audited.
+
+    "Already expired" is judged on the licence's own jurisdiction's date (``now``:
+    the moment of declaring, for tests): a Californian licence ending today may be
+    entered on a Californian evening, when the UTC date is already tomorrow.
+    """
     authorize(ctx, policies.can_add_licence, therapist, action="directory.licence.add", hide_existence=False)
     code = normalise_jurisdiction(jurisdiction)
-    if expires_on < timezone.localdate():
+    if expires_on < jurisdiction_date(code, now or timezone.now()):
         raise ValidationError({"expires_on": "This licence has already expired."})
     if psypact_privilege and not licence_type.is_psychologist:
         raise ValidationError({"psypact_privilege": "PSYPACT applies to licensed psychologists only."})

@@ -139,3 +139,17 @@ def test_a_zone_off_utcs_date_is_found_at_every_hour_and_keeps_its_date_while_a_
         local = chosen.astimezone(zone).date()
         assert local != chosen.date()
         assert (chosen + timedelta(minutes=29)).astimezone(zone).date() == local
+
+
+def test_jurisdiction_date_is_the_date_on_the_licences_own_ground():
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from confide.directory.client_dates import jurisdiction_date
+
+    instant = datetime(2027, 1, 1, 6, 0, tzinfo=ZoneInfo("UTC"))
+    assert jurisdiction_date("US-CA", instant) == date(2026, 12, 31)
+    assert jurisdiction_date("DE", instant) == date(2027, 1, 1)
+    assert jurisdiction_date("US", instant) == date(2027, 1, 1)  # spans zones: UTC
+    with pytest.raises(ValueError):
+        jurisdiction_date("US-CA", datetime(2027, 1, 1, 6, 0))

@@ -94,3 +94,31 @@ def test_update_availability_summary_refuses_naive_times(therapist):
 def test_profiles_are_only_for_therapists(client_user):
     with pytest.raises(ValidationError):
         profile_for(client_user)
+
+
+def _declare(therapist, jurisdiction: str, expires_on: date, now: datetime):
+    return add_licence(
+        RequestContext(user=therapist),
+        therapist,
+        licence_type=LicenceType.objects.get(slug="lcsw"),
+        number="A-1",
+        jurisdiction=jurisdiction,
+        expires_on=expires_on,
+        now=now,
+    )
+
+
+def test_a_licence_ending_today_in_its_jurisdiction_can_be_declared_that_evening(therapist):
+    from zoneinfo import ZoneInfo
+
+    evening = datetime(2026, 12, 31, 22, 0, tzinfo=ZoneInfo("America/Los_Angeles"))  # already 1 January in UTC
+    licence = _declare(therapist, "US-CA", date(2026, 12, 31), evening)
+    assert licence.expires_on == date(2026, 12, 31)
+
+
+def test_a_licence_that_ended_yesterday_in_its_jurisdiction_is_refused_even_if_utc_is_still_on_that_day(therapist):
+    from zoneinfo import ZoneInfo
+
+    morning = datetime(2027, 1, 1, 9, 0, tzinfo=ZoneInfo("Australia/Sydney"))  # still 31 December in UTC
+    with pytest.raises(ValidationError, match="already expired"):
+        _declare(therapist, "AU-NSW", date(2026, 12, 31), morning)

@@ -39,7 +39,10 @@ class _ServerThread(threading.Thread):
 
         from confide.asgi import application
 
-        config = uvicorn.Config(application, lifespan="off", log_level="warning", ws="websockets")
+        # As production runs it (uvicorn picks websockets-sansio; no per-message deflate: docs/operations.md).
+        config = uvicorn.Config(
+            application, lifespan="off", log_level="warning", ws="websockets-sansio", ws_per_message_deflate=False
+        )
         self.server = uvicorn.Server(config)
         self.sock = sock
         self.error: BaseException | None = None

@@ -11,6 +11,8 @@ N client–therapist pairs with a conversation each, and starts uvicorn itself:
 
 * ``one_process``: both sockets of every pair on one uvicorn (in-memory channel layer);
 * ``two_processes``: clients on process A, therapists on process B, channel layer and cache in Redis;
+* ``one_process_among_idle``: the one-process latency and throughput again, while 1,000 idle sockets
+  (200 other conversations) stay open — what a busy single-process deployment carries;
 * ``idle_rss``: a fresh uvicorn's resident memory before and after 1,000 idle chat sockets.
 
 Latency: in every pair the therapist sends M messages one after another, each when the previous one
@@ -283,6 +285,53 @@ async def _phases(sockets: list, tag: str, messages: int) -> dict:
     }
 
 
+def _idle_people(count: int) -> list[dict]:
+    """Clients each in their own conversation (one therapist for all): the idle crowd of a busy process."""
+    from django.conf import settings
+    from django.test import Client
+
+    from confide.accounts.models import ClientProfile, User
+    from confide.accounts.services import start_care
+    from confide.messaging.services import conversations_for
+
+    stamp = time.time_ns()
+    therapist = User.objects.create(email=f"idle-t-{stamp}@bench.test", role="therapist", display_name="T")
+    out = []
+    for i in range(count):
+        client = User.objects.create(email=f"idle-c{i}-{stamp}@bench.test", role="client", display_name=f"I{i}")
+        ClientProfile.objects.create(user=client, jurisdiction="US-NY")
+        start_care(client, therapist)
+        (conv,) = conversations_for(client)
+        http = Client()
+        http.force_login(client, backend="django.contrib.auth.backends.ModelBackend")
+        cookie = f"{settings.SESSION_COOKIE_NAME}={http.cookies[settings.SESSION_COOKIE_NAME].value}"
+        out.append({"conv": str(conv.pk), "client_cookie": cookie})
+    return out
+
+
+async def _load_among_idle(server: Server, people: list[dict], crowd: list[dict], idle: int, args) -> dict:
+    """The pairs' latency and throughput while ``idle`` other sockets (their own conversations) stay open.
+
+    CPU per message is counted from after the idle sockets are open (opening them is not the load).
+    """
+    sockets = []
+    for i in range(idle):
+        person = crowd[i % len(crowd)]
+        sockets.append(await _open(server.url, person["conv"], person["client_cookie"]))
+    await asyncio.sleep(1)
+    try:
+        app0, pg0 = server.cpu_s(), _postgres_cpu_s()
+        out = await _load(server.url, server.url, people, args.messages, 0)
+        app1, pg1 = server.cpu_s(), _postgres_cpu_s()
+    finally:
+        for sock in sockets:
+            await sock.close()
+    sent = len(people) * (2 * 5 + 2 * args.messages)
+    out["app_cpu_ms_per_msg"] = round((app1 - app0) * 1000 / sent, 2)
+    out["postgres_cpu_ms_per_msg"] = round((pg1 - pg0) * 1000 / sent, 2)
+    return {"idle_connections": idle, "idle_conversations": len(crowd), **out}
+
+
 async def _idle(base_url: str, people: list[dict], count: int, server: Server) -> dict:
     warm = await _open(base_url, people[0]["conv"], people[0]["client_cookie"])
     await asyncio.sleep(1)
@@ -323,8 +372,15 @@ def main() -> None:
     parser.add_argument("--screened", type=int, default=20, help="client messages per pair (safety-screened)")
     parser.add_argument(
         "--modes",
-        default="one_process,two_processes_redis,idle_rss",
-        help="comma-separated subset of one_process, two_processes_redis, idle_rss (default: all)",
+        default="one_process,two_processes_redis,one_process_among_idle,idle_rss",
+        help="comma-separated subset of one_process, two_processes_redis, one_process_among_idle, idle_rss "
+        "(default: all)",
+    )
+    parser.add_argument(
+        "--idle-conversations",
+        type=int,
+        default=200,
+        help="conversations the idle sockets of one_process_among_idle use",
     )
     args = parser.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -383,6 +439,11 @@ def _all_modes(args, people: list[dict]) -> dict:
         with Server(_server_env(redis=True)) as a, Server(_server_env(redis=True)) as b:
             load = partial(asyncio.run, _load(a.url, b.url, people, args.messages, args.screened))
             out["two_processes_redis"] = _measured([a, b], load, sent)
+    if "one_process_among_idle" in modes:
+        _progress(f"one process with {args.idle} idle sockets in {args.idle_conversations} other conversations")
+        crowd = _idle_people(args.idle_conversations)
+        with Server(_server_env(redis=False)) as one:
+            out["one_process_among_idle"] = asyncio.run(_load_among_idle(one, people, crowd, args.idle, args))
     if "idle_rss" in modes:
         _progress(f"{args.idle} idle connections")
         with Server(_server_env(redis=False)) as idle:

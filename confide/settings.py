@@ -181,7 +181,8 @@ if REDIS_URL:
         }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # One process: its own memory (Channels' in-memory layer without its per-event sweeps, core/channel_layers.py).
+    CHANNEL_LAYERS = {"default": {"BACKEND": "confide.core.channel_layers.LocalChannelLayer"}}
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

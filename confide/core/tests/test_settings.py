@@ -97,7 +97,7 @@ def test_defaults_are_safe():
         False,
         False,
         "django.db.backends.sqlite3",
-        "channels.layers.InMemoryChannelLayer",
+        "confide.core.channel_layers.LocalChannelLayer",
         15,
     ]
 

@@ -104,7 +104,7 @@ def client_local_date(client, at: datetime, *, jurisdiction: str | None = None) 
         raise ValueError("client_local_date needs an aware datetime")
     zone = _valid_zone(getattr(client, "time_zone", "") or DEFAULT_ZONE)
     if zone.key == DEFAULT_ZONE:
-        zone = _jurisdiction_zone(_profile_jurisdiction(client) if jurisdiction is None else jurisdiction)
+        zone = jurisdiction_zone(profile_jurisdiction(client) if jurisdiction is None else jurisdiction)
     return at.astimezone(zone).date()
 
 
@@ -117,10 +117,11 @@ def jurisdiction_date(code: str, at: datetime) -> date:
     """
     if timezone.is_naive(at):
         raise ValueError("jurisdiction_date needs an aware datetime")
-    return at.astimezone(_jurisdiction_zone(code)).date()
+    return at.astimezone(jurisdiction_zone(code)).date()
 
 
-def _jurisdiction_zone(code: str) -> ZoneInfo:
+def jurisdiction_zone(code: str) -> ZoneInfo:
+    """A jurisdiction's zone (``JURISDICTION_ZONES``; a region of a one-zone country: its country's), else UTC."""
     code = (code or "").strip().upper()
     country = code.split("-")[0]
     name = JURISDICTION_ZONES.get(code) or ("" if country in SPANS_ZONES else JURISDICTION_ZONES.get(country))
@@ -134,7 +135,8 @@ def _valid_zone(name: str) -> ZoneInfo:
         return ZoneInfo(DEFAULT_ZONE)
 
 
-def _profile_jurisdiction(client) -> str:
+def profile_jurisdiction(client) -> str:
+    """Where the client's profile says they are ("" when unknown)."""
     if getattr(client, "pk", None) is None:
         return ""
     profile = ClientProfile.objects.filter(user_id=client.pk).first()

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from confide.accounts.models import Role
+from confide.directory.client_dates import DEFAULT_ZONE, jurisdiction_zone, profile_jurisdiction
 from confide.scheduling import slots
 from confide.scheduling.models import (
     ACTIVE_STATUSES,
@@ -154,6 +156,19 @@ def zone_of(user) -> ZoneInfo:
         return ZoneInfo(user.time_zone)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def display_zone(person) -> ZoneInfo:
+    """The zone to show times to ``person`` in: the one they chose, else (a client) where they are, else UTC.
+
+    Why: ``time_zone`` defaults to "UTC", so a Californian client who never chose a zone would read
+    UTC times while booking judges their licence by the Los Angeles date. Their jurisdiction's zone —
+    the one ``client_local_date`` uses — is the better guess. Availability keeps using ``zone_of``.
+    """
+    own = zone_of(person)
+    if own.key != DEFAULT_ZONE or getattr(person, "role", None) != Role.CLIENT:
+        return own
+    return jurisdiction_zone(profile_jurisdiction(person))
 
 
 def _week_bounds(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -24,7 +24,14 @@ from confide.directory.services import client_local_date
 from confide.privacy.access import authorize
 from confide.privacy.audit import context_from_request
 from confide.scheduling import ics, policies, rules, slots
-from confide.scheduling.availability import available_slots, format_local, group_by_day, policy_for, zone_of
+from confide.scheduling.availability import (
+    available_slots,
+    display_zone,
+    format_local,
+    group_by_day,
+    policy_for,
+    zone_of,
+)
 from confide.scheduling.forms import CancelForm, ExceptionForm, HoursForm, NoteForm, PolicyForm, TypesForm
 from confide.scheduling.models import (
     ACTIVE_STATUSES,
@@ -118,18 +125,21 @@ class _Day:
         return not self.licence and modality in self.options and self.options[modality].available
 
 
-def _judge(therapist, client, instants: list[datetime]) -> list[_Day]:
+def _judge(therapist, client, instants: list[datetime], *, ignore=None) -> list[_Day]:
     """For each instant, booking's licence and modality answers on its date where the client is.
 
     Booking judges a time by the client's local date (``client_local_date``), so the page asks the
     same questions of the same dates — once per date — and offers no time booking would refuse.
+    ``ignore`` is the appointment being rescheduled, which does not count as a prior video session.
     """
     policy, jurisdiction = policy_for(therapist), rules.client_jurisdiction(client)
     before = timezone.now() + timedelta(days=policy.horizon_days)
     dates = [client_local_date(client, at, jurisdiction=jurisdiction) for at in instants]
     by_date: dict[date, _Day] = {}
     for on in dict.fromkeys(dates):
-        options = rules.modality_options(policy, client, therapist, on, before=before, jurisdiction=jurisdiction)
+        options = rules.modality_options(
+            policy, client, therapist, on, before=before, ignore=ignore, jurisdiction=jurisdiction
+        )
         licence = rules.licence_problem(therapist, client, on, jurisdiction=jurisdiction)
         by_date[on] = _Day(licence, {o.modality: o for o in options})
     return [by_date[on] for on in dates]
@@ -198,7 +208,7 @@ def book_with_therapist(request: HttpRequest, therapist_id) -> HttpResponse:
     """
     _require_role(request, Role.CLIENT)
     therapist = _therapist_or_404(therapist_id)
-    client, zone, now = request.user, zone_of(request.user), timezone.now()
+    client, zone, now = request.user, display_zone(request.user), timezone.now()
     types, chosen = _booking_types(request, therapist, client)
     today = now.astimezone(zone).date()
     try:
@@ -234,7 +244,7 @@ def _confirm_context(request, therapist, data) -> dict:
     modality = data.get("modality")
     if modality not in Modality.values:
         raise ValidationError("Choose a way to meet from the list.")
-    zone = zone_of(request.user)
+    zone = display_zone(request.user)
     terms = booking.booking_terms(policy_for(therapist), appointment_type, start)
     return {
         "therapist": therapist,
@@ -287,7 +297,7 @@ def book_confirm(request: HttpRequest, therapist_id) -> HttpResponse:
         except ValidationError as exc:
             apply_validation_error(form, exc)
             return render(request, "scheduling/confirm.html", context, status=400)
-        messages.success(request, f"Booked: {format_local(appointment.start_at, zone_of(request.user))}.")
+        messages.success(request, f"Booked: {format_local(appointment.start_at, display_zone(request.user))}.")
         return redirect("appointment_detail", appointment_id=appointment.pk)
     return render(request, "scheduling/confirm.html", context, status=400 if form.errors else 200)
 
@@ -310,7 +320,7 @@ def appointments(request: HttpRequest) -> HttpResponse:
     offers = WaitlistEntry.objects.filter(
         client=user, state=WaitlistEntry.State.OFFERED, offer_expires_at__gt=now
     ).select_related("therapist")
-    zone = zone_of(user)
+    zone = display_zone(user)
     return render(
         request,
         "scheduling/appointments.html",
@@ -337,7 +347,7 @@ def _appointment(request, appointment_id, policy, action) -> Appointment:
 @require_GET
 def appointment_detail(request: HttpRequest, appointment_id) -> HttpResponse:
     appointment = _appointment(request, appointment_id, policies.can_view_appointment, "appointment.view")
-    zone = zone_of(request.user)
+    zone = display_zone(request.user)
     now = timezone.now()
     note = booking.read_note(context_from_request(request), appointment) if appointment.note else ""
     is_therapist = request.user.pk == appointment.therapist_id
@@ -365,7 +375,7 @@ def appointment_detail(request: HttpRequest, appointment_id) -> HttpResponse:
 def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
     """Shows the late-cancellation terms as they apply now, then cancels on POST."""
     appointment = _appointment(request, appointment_id, policies.can_change_appointment, "appointment.view")
-    zone = zone_of(request.user)
+    zone = display_zone(request.user)
     form = CancelForm(request.POST or None)
     terms = booking.cancellation_terms(appointment, request.user)
     context = {
@@ -390,7 +400,7 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
 def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse:
     """Terms first, then the open slots of the same type (this appointment's own time counts as free)."""
     appointment = _appointment(request, appointment_id, policies.can_change_appointment, "appointment.view")
-    zone = zone_of(request.user)
+    zone = display_zone(request.user)
     now = timezone.now()
     context = {
         "appointment": appointment,
@@ -424,8 +434,22 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
             viewer=appointment.client,
             ignore_appointment=appointment,
         )
-        context["days"] = group_by_day([s for s in found if s.start != appointment.start_at])
+        context.update(_reschedule_offer(appointment, [s for s in found if s.start != appointment.start_at]))
     return render(request, "scheduling/reschedule.html", context, status=status)
+
+
+def _reschedule_offer(appointment, found) -> dict:
+    """The open times rescheduling would accept for the appointment's own way of meeting, and why others are hidden.
+
+    Each time is judged on its date where the client is, as on the booking page (``_judge``).
+    """
+    if not found:
+        return {"days": [], "left_out": []}
+    days = _judge(appointment.therapist, appointment.client, [s.start for s in found], ignore=appointment)
+    return {
+        "days": group_by_day([slot for slot, day in zip(found, days, strict=True) if day.allows(appointment.modality)]),
+        "left_out": _left_out(days, appointment.modality),
+    }
 
 
 @login_required
@@ -490,7 +514,7 @@ def waitlist_offer(request: HttpRequest, entry_id) -> HttpResponse:
     live = entry.state == WaitlistEntry.State.OFFERED and entry.offer_expires_at > timezone.now()
     if request.method == "POST":
         return _act_on_offer(request, entry, live)
-    zone = zone_of(request.user)
+    zone = display_zone(request.user)
     context = {"entry": entry, "live": live, "zone": zone.key}
     if live:
         context["label"] = format_local(entry.offered_start_at, zone)

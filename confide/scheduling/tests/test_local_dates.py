@@ -166,3 +166,89 @@ def test_booking_page_query_count_grows_with_the_days_shown_not_the_slots(
     license_therapist(therapist, "US-NY", expires_on=new_york_today() + timedelta(days=400))
     with django_assert_max_num_queries(60):  # ~20 for the page and ~3 per shown date; per slot would be hundreds
         as_client.get(reverse("book_with_therapist", args=[therapist.pk]))
+
+
+# --- the reschedule page offers exactly what rescheduling accepts -------------------------------------
+
+
+def moves_offered(page: str) -> set[datetime]:
+    return {datetime.fromisoformat(s) for s in re.findall(r'name="start" value="([^"]+)"', page)}
+
+
+def reschedule(client, appointment, start):
+    from confide.scheduling.services.booking import reschedule_appointment
+
+    return reschedule_appointment(RequestContext(user=client), appointment, start)
+
+
+def test_reschedule_page_lists_times_up_to_the_licences_last_local_evening_and_none_after(
+    as_client, therapist, ready_client
+):
+    today = new_york_today()
+    last_day = today + timedelta(days=3)
+    open_practice(therapist, start=time(8), end=time(23))
+    license_therapist(therapist, "US-NY", expires_on=last_day)
+    appointment = book_now(ready_client, therapist, at_new_york(today + timedelta(days=1), 10))
+    page = as_client.get(reverse("appointment_reschedule", args=[appointment.pk])).content.decode()
+
+    offered = moves_offered(page)
+    assert at_new_york(last_day - timedelta(days=1), 8) in offered
+    assert at_new_york(last_day, 21) in offered  # the next day in UTC
+    assert max(start.astimezone(NEW_YORK).date() for start in offered) == last_day
+    assert "Some times are not shown: The licence for New York, United States has expired." in page
+    with pytest.raises(ValidationError, match="has expired"):
+        reschedule(ready_client, appointment, at_new_york(last_day + timedelta(days=1), 8))
+
+
+def test_reschedule_page_of_an_audio_session_lists_no_time_from_the_local_day_a_rule_stops_audio(
+    as_client, therapist, ready_client
+):
+    today = new_york_today()
+    rule_starts = today + timedelta(days=3)  # audio is not permitted in New York from this date
+    open_practice(therapist, start=time(8), end=time(23))
+    license_therapist(therapist, "US-NY", expires_on=today + timedelta(days=400))
+    JurisdictionRule.objects.create(
+        jurisdiction="US-NY",
+        kind="not_permitted",
+        modality="audio",
+        effective_from=rule_starts,
+        explanation="Audio-only sessions end in New York.",
+    )
+    appointment = book_now(ready_client, therapist, at_new_york(today + timedelta(days=1), 10), "audio")
+    page = as_client.get(reverse("appointment_reschedule", args=[appointment.pk])).content.decode()
+
+    offered = moves_offered(page)
+    assert at_new_york(rule_starts - timedelta(days=1), 21) in offered  # the rule's first day in UTC
+    assert max(start.astimezone(NEW_YORK).date() for start in offered) == rule_starts - timedelta(days=1)
+    assert "Some times are not shown: Audio call is not available: Audio-only sessions end in New York." in page
+    with pytest.raises(ValidationError, match="Audio-only sessions end in New York"):
+        reschedule(ready_client, appointment, at_new_york(rule_starts, 8))
+
+
+def test_reschedule_page_of_a_video_session_is_not_limited_by_an_audio_rule(as_client, therapist, ready_client):
+    today = new_york_today()
+    open_practice(therapist, start=time(8), end=time(23))
+    license_therapist(therapist, "US-NY", expires_on=today + timedelta(days=400))
+    JurisdictionRule.objects.create(
+        jurisdiction="US-NY",
+        kind="not_permitted",
+        modality="audio",
+        effective_from=today + timedelta(days=3),
+        explanation="Audio-only sessions end in New York.",
+    )
+    appointment = book_now(ready_client, therapist, at_new_york(today + timedelta(days=1), 10))
+    page = as_client.get(reverse("appointment_reschedule", args=[appointment.pk])).content.decode()
+
+    assert at_new_york(today + timedelta(days=5), 8) in moves_offered(page)
+    assert "Some times are not shown" not in page
+
+
+def test_reschedule_page_query_count_grows_with_the_days_shown_not_the_slots(
+    as_client, therapist, ready_client, django_assert_max_num_queries
+):
+    today = new_york_today()
+    open_practice(therapist, start=time(8), end=time(23))
+    license_therapist(therapist, "US-NY", expires_on=today + timedelta(days=400))
+    appointment = book_now(ready_client, therapist, at_new_york(today + timedelta(days=1), 10))
+    with django_assert_max_num_queries(160):  # ~4 per shown date over four weeks; per slot would be over a thousand
+        as_client.get(reverse("appointment_reschedule", args=[appointment.pk]))

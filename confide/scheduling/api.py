@@ -25,7 +25,7 @@ from confide.core.schemas import StrictSchema
 from confide.privacy.access import authorize
 from confide.privacy.audit import context_from_request
 from confide.scheduling import policies
-from confide.scheduling.availability import available_slots, format_local, zone_of, zone_or_error
+from confide.scheduling.availability import available_slots, display_zone, format_local, zone_or_error
 from confide.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentType
 from confide.scheduling.services import booking
 
@@ -108,7 +108,7 @@ class TermsOut(Schema):
 
 
 def _viewer_zone(request, tz: str | None):
-    return zone_or_error(tz) if tz else zone_of(request.auth)
+    return zone_or_error(tz) if tz else display_zone(request.auth)
 
 
 def _therapist(therapist_id: UUID) -> User:
@@ -208,7 +208,7 @@ def book(request, payload: BookIn):
         )
     except booking.SlotTaken as exc:
         raise HttpError(409, exc.message) from None
-    return HttpStatus(201, _out(appointment, zone_of(request.auth)))
+    return HttpStatus(201, _out(appointment, display_zone(request.auth)))
 
 
 @router.get("/appointments", response=list[AppointmentOut], summary="My appointments")
@@ -224,14 +224,14 @@ def list_appointments(request, scope: Literal["upcoming", "past", "all"] = "upco
         mine = mine.filter(end_at__gt=now, status__in=ACTIVE_STATUSES)
     elif scope == "past":
         mine = mine.exclude(end_at__gt=now, status__in=ACTIVE_STATUSES).order_by("-start_at")
-    zone = zone_of(user)
+    zone = display_zone(user)
     return [_out(a, zone) for a in mine[:200]]
 
 
 @router.get("/appointments/{appointment_id}", response=AppointmentOut, summary="One of my appointments")
 def get_appointment(request, appointment_id: UUID):
     appointment = _own_appointment(request, appointment_id)
-    return _out(appointment, zone_of(request.auth))
+    return _out(appointment, display_zone(request.auth))
 
 
 @router.get(
@@ -249,7 +249,7 @@ def terms(request, appointment_id: UUID):
         free_until=found.deadline,
         late_now=found.late,
         fee_if_changed_now=found.fee_applies,
-        text=found.describe(zone_of(request.auth)),
+        text=found.describe(display_zone(request.auth)),
     )
 
 
@@ -262,7 +262,7 @@ def reschedule(request, appointment_id: UUID, payload: RescheduleIn):
         )
     except booking.SlotTaken as exc:
         raise HttpError(409, exc.message) from None
-    return _out(moved, zone_of(request.auth))
+    return _out(moved, display_zone(request.auth))
 
 
 @router.post("/appointments/{appointment_id}/cancel", response=AppointmentOut, summary="Cancel")
@@ -272,4 +272,4 @@ def cancel(request, appointment_id: UUID, payload: CancelIn):
         cancelled = booking.cancel_appointment(context_from_request(request), appointment, reason=payload.reason)
     except booking.SlotTaken as exc:
         raise HttpError(409, exc.message) from None
-    return _out(cancelled, zone_of(request.auth))
+    return _out(cancelled, display_zone(request.auth))

@@ -15,7 +15,7 @@ from django.core.mail import EmailMessage
 from django.utils import timezone
 
 from confide.scheduling import ics
-from confide.scheduling.availability import zone_of
+from confide.scheduling.availability import display_zone
 from confide.scheduling.models import Appointment
 
 SUBJECTS = {
@@ -56,14 +56,14 @@ def _body(opening: str, appointment: Appointment) -> str:
 
 def change_notice(appointment: Appointment, recipient, event: str) -> EmailMessage:
     """Booked / confirmed / rescheduled / cancelled, with the .ics (REQUEST or CANCEL)."""
-    opening = OPENINGS[event].format(when=when_text(appointment.start_at, zone_of(recipient)))
+    opening = OPENINGS[event].format(when=when_text(appointment.start_at, display_zone(recipient)))
     message = EmailMessage(SUBJECTS[event], _body(opening, appointment), settings.DEFAULT_FROM_EMAIL, [recipient.email])
     message.attach(*ics.attachment_for(appointment))
     return message
 
 
 def reminder(appointment: Appointment, recipient) -> EmailMessage:
-    when = when_text(appointment.start_at, zone_of(recipient))
+    when = when_text(appointment.start_at, display_zone(recipient))
     subject = f"Reminder: your Confide appointment is {when}"
     opening = f"Your Confide appointment is {when}."
     message = EmailMessage(subject, _body(opening, appointment), settings.DEFAULT_FROM_EMAIL, [recipient.email])
@@ -72,8 +72,8 @@ def reminder(appointment: Appointment, recipient) -> EmailMessage:
 
 
 def waitlist_offer(entry, appointment_url: str) -> EmailMessage:
-    when = when_text(entry.offered_start_at, zone_of(entry.client))
-    until = when_text(entry.offer_expires_at, zone_of(entry.client))
+    when = when_text(entry.offered_start_at, display_zone(entry.client))
+    until = when_text(entry.offer_expires_at, display_zone(entry.client))
     body = (
         f"A Confide appointment time opened up {when}. It is held for you until {until}.\n\n"
         f"Take it or let it go: {appointment_url}\n\n"

@@ -71,3 +71,22 @@ def test_a_californian_who_never_chose_a_zone_sees_reschedule_times_in_los_angel
 
     assert f'aria-label="Move to {label(day, "05:00", "America/Los_Angeles")}">05:00</button>' in page
     assert "Shown in your time zone: <strong>America/Los_Angeles</strong>" in page
+
+
+def test_e_mails_and_the_api_use_the_same_zone_as_the_pages(practice):
+    from confide.scheduling import emails
+
+    lena = a_client(jurisdiction="US-CA", time_zone="UTC")
+    day = in_two_days()
+    appointment = book_appointment(
+        RequestContext(user=lena),
+        client=lena,
+        therapist=practice,
+        appointment_type=type_of(practice),
+        start_at=datetime.combine(day, time(14), NEW_YORK),
+        modality="video",
+    )
+    notice = emails.change_notice(appointment, lena, "booked")
+    assert "11:00 (America/Los_Angeles)" in notice.body  # 14:00 in New York
+    listed = logged_in(lena).get("/api/scheduling/appointments").json()
+    assert any("America/Los_Angeles" in str(item) for item in listed)

@@ -6,13 +6,14 @@ Development sets (the rules were tuned on all of them, so their figures flatter
 the engine): ``eval`` (the original set), ``dev2`` (written for the second
 round), ``heldout`` and ``reviewer`` (held out in the first round, development
 data since the second), ``blind1`` (the blind set that judged the second round,
-development data since the third) and ``dev3`` (written for the third round).
+development data since the third), ``dev3`` (written for the third round), and
+``blind2`` and ``blind3`` (blind sets that judged rounds 3 and 4, development
+data in round 5).
 
-Held-out sets: ``blind2`` and ``blind3`` (``blind2_messages.jsonl``,
-``blind3_messages.jsonl``), each written by someone who has never seen the
-rules. blind2 judged round 3, blind3 judged round 3's rules and round 4's
-semantic layer (once each). They are the only honest measures and are reported
-on their own; a file that does not exist is skipped. ``--show-errors`` lists
+Held-out set: ``blind4`` (``blind4_messages.jsonl``), written by someone who
+had never seen the rules or any earlier set; it judged round 5 once
+(BLIND4-README.md). It is the only honest measure and is reported on its own;
+a file that does not exist is skipped. ``--show-errors`` lists
 mistakes on the development sets only, never on a held-out set: reading its
 mistakes would turn it into one more development set. ``--dev-only`` does not
 even load the held-out sets, for whoever is changing the rules.
@@ -43,8 +44,10 @@ DEVELOPMENT_SETS = {
     "reviewer": DATA / "reviewer_messages.jsonl",
     "blind1": DATA / "blind1_messages.jsonl",
     "dev3": DATA / "dev3_messages.jsonl",
+    "blind2": DATA / "blind2_messages.jsonl",
+    "blind3": DATA / "blind3_messages.jsonl",
 }
-HELDOUT_SETS = {"blind2": DATA / "blind2_messages.jsonl", "blind3": DATA / "blind3_messages.jsonl"}
+HELDOUT_SETS = {"blind4": DATA / "blind4_messages.jsonl"}
 SETS = DEVELOPMENT_SETS | HELDOUT_SETS
 EVAL_SET = SETS["eval"]
 LEVELS = ("none", "concern", "urgent")

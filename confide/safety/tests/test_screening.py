@@ -514,41 +514,39 @@ BLIND2 = DATA / "blind2_messages.jsonl"
 BLIND2_FLOOR = {"urgent_recall": 0.80, "concern_or_worse_recall": 0.96, "none_flagged_urgent_max": 0.02}
 
 
-@pytest.mark.skipif(not BLIND2.exists(), reason="blind2_messages.jsonl is not there yet (held out)")
+def _assert_floor(path, floor: dict, messages: int) -> dict:
+    """A spent blind set's figures may only rise: recall at or above its floor, false alarms at or below."""
+    figures = _goals(path.name)
+    assert figures["messages"] == messages
+    assert figures["urgent_recall"] >= floor["urgent_recall"]
+    assert figures["concern_or_worse_recall"] >= floor["concern_or_worse_recall"]
+    assert figures["none_flagged_urgent"] <= floor["none_flagged_urgent_max"]
+    return figures
+
+
 def test_blind_set_floor():
-    figures = _goals(BLIND2.name)
-    assert figures["messages"] >= 150
-    assert figures["urgent_recall"] >= BLIND2_FLOOR["urgent_recall"]
-    assert figures["concern_or_worse_recall"] >= BLIND2_FLOOR["concern_or_worse_recall"]
-    assert figures["none_flagged_urgent"] <= BLIND2_FLOOR["none_flagged_urgent_max"]
+    _assert_floor(BLIND2, BLIND2_FLOOR, messages=330)
 
 
 # The held-out set that judged round 3's rules and round 4's semantic layer, once, on 2026-11-23
 # (BLIND3-README.md: urgent recall 0.427, concern counted as at-least-concern 0.500, none flagged urgent
 # 3.6 %). In round 5 it became development data: its mistakes were read and the rules were tuned on it, so
 # its figures now flatter the engine like every other development set. The floors sit just under the
-# round-5 figures (0.891 / 0.955 / 1.8 %, none flagged at all 1.8 %); blind4 will judge round 5.
+# round-5 figures (0.891 / 0.955 / 1.8 %, none flagged at all 1.8 %).
 BLIND3 = DATA / "blind3_messages.jsonl"
 BLIND3_FLOOR = {"urgent_recall": 0.89, "concern_or_worse_recall": 0.95, "none_flagged_urgent_max": 0.02}
 
 
 def test_blind3_floor():
-    figures = _goals(BLIND3.name)
-    assert figures["messages"] == 330
-    assert figures["urgent_recall"] >= BLIND3_FLOOR["urgent_recall"]
-    assert figures["concern_or_worse_recall"] >= BLIND3_FLOOR["concern_or_worse_recall"]
-    assert figures["none_flagged_urgent"] <= BLIND3_FLOOR["none_flagged_urgent_max"]
+    figures = _assert_floor(BLIND3, BLIND3_FLOOR, messages=330)
     assert figures["per_level"]["none"]["recall"] >= 0.98
 
 
+# Written independently and judged round 5 once (BLIND4-README.md): 0.500 / 0.664 / 2.7 %. Spent since:
+# a floor, not a goal.
 BLIND4 = DATA / "blind4_messages.jsonl"
-# Judged round 5 once (BLIND4-README.md): 0.500 / 0.664 / 2.7 %. A floor, not a goal: it must not fall.
 BLIND4_FLOOR = {"urgent_recall": 0.50, "concern_or_worse_recall": 0.66, "none_flagged_urgent_max": 0.03}
 
 
 def test_blind4_floor():
-    figures = _goals(BLIND4.name)
-    assert figures["messages"] == 330
-    assert figures["urgent_recall"] >= BLIND4_FLOOR["urgent_recall"]
-    assert figures["concern_or_worse_recall"] >= BLIND4_FLOOR["concern_or_worse_recall"]
-    assert figures["none_flagged_urgent"] <= BLIND4_FLOOR["none_flagged_urgent_max"]
+    _assert_floor(BLIND4, BLIND4_FLOOR, messages=330)

@@ -30,6 +30,18 @@ LAST_DAY = date(2030, 12, 31)
 EVENING = datetime(2030, 12, 31, 21, tzinfo=NEW_YORK)  # 1 January 2031, 02:00 in UTC
 
 
+def audio_not_permitted_in_new_york(effective_from: date, *, until: date | None = None, why: str) -> None:
+    """A jurisdiction rule stopping audio-only sessions in New York from one date (until another)."""
+    JurisdictionRule.objects.create(
+        jurisdiction="US-NY",
+        kind="not_permitted",
+        modality="audio",
+        effective_from=effective_from,
+        effective_until=until,
+        explanation=why,
+    )
+
+
 def a_client(email: str, *, jurisdiction: str, time_zone: str):
     client = make_user(email, Role.CLIENT, jurisdiction=jurisdiction, time_zone=time_zone)
     sign_consent(client)
@@ -65,13 +77,8 @@ def test_booking_the_morning_after_the_licence_ends_locally_is_refused_when_utc_
 def test_a_rule_ending_the_next_local_day_still_applies_to_an_evening_session(late_practice, ready_client):
     """Mirror of test_booking's effective-dates test: the session is in 2031 in UTC but still in 2030 there."""
     license_therapist(late_practice, "US-NY", expires_on=date(2031, 12, 31))
-    JurisdictionRule.objects.create(
-        jurisdiction="US-NY",
-        kind="not_permitted",
-        modality="audio",
-        effective_from=date(2030, 1, 1),
-        effective_until=date(2031, 1, 1),
-        explanation="Audio-only sessions are not permitted in New York during 2030.",
+    audio_not_permitted_in_new_york(
+        date(2030, 1, 1), until=date(2031, 1, 1), why="Audio-only sessions are not permitted in New York during 2030."
     )
     with pytest.raises(ValidationError) as refused:
         book_at(ready_client, late_practice, EVENING, modality="audio")
@@ -138,13 +145,8 @@ def test_booking_page_offers_a_modality_from_the_local_day_a_rule_stops_and_only
     rule_ends = new_york_today() + timedelta(days=3)  # audio is not permitted before this date in New York
     open_practice(therapist, start=time(8), end=time(23))
     license_therapist(therapist, "US-NY", expires_on=rule_ends + timedelta(days=400))
-    JurisdictionRule.objects.create(
-        jurisdiction="US-NY",
-        kind="not_permitted",
-        modality="audio",
-        effective_from=date(2020, 1, 1),
-        effective_until=rule_ends,
-        explanation="Audio-only sessions are paused in New York.",
+    audio_not_permitted_in_new_york(
+        date(2020, 1, 1), until=rule_ends, why="Audio-only sessions are paused in New York."
     )
     url = reverse("book_with_therapist", args=[therapist.pk])
     page = as_client.get(url, {"from": (rule_ends - timedelta(days=1)).isoformat(), "modality": "audio"}).content
@@ -207,13 +209,7 @@ def test_reschedule_page_of_an_audio_session_lists_no_time_from_the_local_day_a_
     rule_starts = today + timedelta(days=3)  # audio is not permitted in New York from this date
     open_practice(therapist, start=time(8), end=time(23))
     license_therapist(therapist, "US-NY", expires_on=today + timedelta(days=400))
-    JurisdictionRule.objects.create(
-        jurisdiction="US-NY",
-        kind="not_permitted",
-        modality="audio",
-        effective_from=rule_starts,
-        explanation="Audio-only sessions end in New York.",
-    )
+    audio_not_permitted_in_new_york(rule_starts, why="Audio-only sessions end in New York.")
     appointment = book_now(ready_client, therapist, at_new_york(today + timedelta(days=1), 10), "audio")
     page = as_client.get(reverse("appointment_reschedule", args=[appointment.pk])).content.decode()
 
@@ -229,13 +225,7 @@ def test_reschedule_page_of_a_video_session_is_not_limited_by_an_audio_rule(as_c
     today = new_york_today()
     open_practice(therapist, start=time(8), end=time(23))
     license_therapist(therapist, "US-NY", expires_on=today + timedelta(days=400))
-    JurisdictionRule.objects.create(
-        jurisdiction="US-NY",
-        kind="not_permitted",
-        modality="audio",
-        effective_from=today + timedelta(days=3),
-        explanation="Audio-only sessions end in New York.",
-    )
+    audio_not_permitted_in_new_york(today + timedelta(days=3), why="Audio-only sessions end in New York.")
     appointment = book_now(ready_client, therapist, at_new_york(today + timedelta(days=1), 10))
     page = as_client.get(reverse("appointment_reschedule", args=[appointment.pk])).content.decode()
 

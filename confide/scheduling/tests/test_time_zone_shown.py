@@ -34,6 +34,17 @@ def label(day: date, clock: str, zone: str) -> str:
     return f"{day:%a} {day.day} {day:%b %Y}, {clock} ({zone})"
 
 
+def video_at_two_in_new_york(client, therapist, day: date):
+    return book_appointment(
+        RequestContext(user=client),
+        client=client,
+        therapist=therapist,
+        appointment_type=type_of(therapist),
+        start_at=datetime.combine(day, time(14), NEW_YORK),
+        modality="video",
+    )
+
+
 def booking_page(client, therapist) -> str:
     return logged_in(client).get(reverse("book_with_therapist", args=[therapist.pk])).content.decode()
 
@@ -59,14 +70,7 @@ def test_a_client_who_chose_a_zone_sees_times_in_it(practice):
 def test_a_californian_who_never_chose_a_zone_sees_reschedule_times_in_los_angeles(practice):
     lena = a_client(jurisdiction="US-CA", time_zone="UTC")
     day = in_two_days()
-    appointment = book_appointment(
-        RequestContext(user=lena),
-        client=lena,
-        therapist=practice,
-        appointment_type=type_of(practice),
-        start_at=datetime.combine(day, time(14), NEW_YORK),
-        modality="video",
-    )
+    appointment = video_at_two_in_new_york(lena, practice, day)
     page = logged_in(lena).get(reverse("appointment_reschedule", args=[appointment.pk])).content.decode()
 
     assert f'aria-label="Move to {label(day, "05:00", "America/Los_Angeles")}">05:00</button>' in page
@@ -78,14 +82,7 @@ def test_e_mails_and_the_api_use_the_same_zone_as_the_pages(practice):
 
     lena = a_client(jurisdiction="US-CA", time_zone="UTC")
     day = in_two_days()
-    appointment = book_appointment(
-        RequestContext(user=lena),
-        client=lena,
-        therapist=practice,
-        appointment_type=type_of(practice),
-        start_at=datetime.combine(day, time(14), NEW_YORK),
-        modality="video",
-    )
+    appointment = video_at_two_in_new_york(lena, practice, day)
     notice = emails.change_notice(appointment, lena, "booked")
     assert "11:00 (America/Los_Angeles)" in notice.body  # 14:00 in New York
     listed = logged_in(lena).get("/api/scheduling/appointments").json()

@@ -39,6 +39,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+from bench.hostspeed import python_loop_ms  # noqa: E402 — after the path is set
 from confide.core.testing.services import uvicorn_argv, wait_for_port  # noqa: E402 — after the path is set
 
 DB_NAME = "confide_bench_chat"
@@ -403,6 +404,7 @@ def main() -> None:
         figures: dict = {"bench": "chat_latency", "pairs": args.pairs, "messages_per_pair": args.messages}
         figures["conn_max_age"] = args.conn_max_age
         figures["db_threads"] = args.db_threads
+        figures["host_python_loop_ms"] = python_loop_ms()  # this host's speed today (bench/hostspeed.py)
         if args.url:
             figures["server"] = asyncio.run(_load(args.url, args.url, people, args.messages, args.screened))
         else:

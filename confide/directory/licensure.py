@@ -65,6 +65,27 @@ def may_treat(therapist, jurisdiction: str, *, on: date | None = None) -> Decisi
     return may_treat_each([therapist], jurisdiction, on=on)[therapist.pk]
 
 
+def may_treat_on_dates(therapist, jurisdiction: str, dates: list[date]) -> dict[date, Decision]:
+    """``may_treat`` for one therapist on many dates: date → Decision, asked once per licence state.
+
+    A decision depends on the date only through which of the therapist's licences
+    have expired by then (``expires_on`` against the date). Dates that leave the
+    same licences current get the same answer, so a booking page showing four
+    weeks asks once, or twice when a licence ends inside them, not once per day.
+    """
+    from confide.directory.models import Licence
+
+    expiries = list(Licence.objects.filter(therapist_id=therapist.pk).values_list("pk", "expires_on"))
+    by_state: dict[frozenset, Decision] = {}
+    out: dict[date, Decision] = {}
+    for on in dates:
+        state = frozenset(pk for pk, expires_on in expiries if expires_on >= on)
+        if state not in by_state:
+            by_state[state] = may_treat(therapist, jurisdiction, on=on)
+        out[on] = by_state[state]
+    return out
+
+
 def may_treat_each(therapists: list, jurisdiction: str, *, on: date | None = None) -> dict:
     """``may_treat`` for several therapists at once: user id → Decision.
 

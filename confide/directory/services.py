@@ -21,7 +21,7 @@ from confide.accounts.models import Role, User
 from confide.core.jurisdictions import normalise_jurisdiction
 from confide.directory import policies, search_index
 from confide.directory.client_dates import client_local_date, jurisdiction_date
-from confide.directory.licensure import Decision, licensed_in_q, may_treat
+from confide.directory.licensure import Decision, licensed_in_q, may_treat, may_treat_on_dates
 from confide.directory.models import Licence, LicenceType, TherapistProfile
 from confide.privacy.access import authorize
 from confide.privacy.audit import RequestContext, record_event
@@ -33,6 +33,7 @@ __all__ = [
     "hide_profile",
     "licensed_in_q",
     "may_treat",
+    "may_treat_on_dates",
     "profile_for",
     "review_licence",
     "set_photo",

@@ -3,17 +3,15 @@
 Booking and rescheduling judge a time by its date at the client's location
 (``client_local_date``): the therapist's licence there that day, and each way
 of meeting under the jurisdiction's rules then in force. The booking and
-reschedule pages ask the same questions of the same dates — once per date —
-so they never list a time the service would refuse, and can say why others
-are hidden.
+reschedule pages ask the same questions of the same dates — through the same
+functions, with the rules and licences read once per page — so they never
+list a time the service would refuse, and can say why others are hidden.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-
-from django.utils import timezone
+from datetime import date, datetime
 
 from confide.directory.client_dates import client_local_date
 from confide.scheduling import rules
@@ -34,19 +32,29 @@ class DateVerdict:
 def judge_times(therapist, client, instants: list[datetime], *, ignore=None) -> list[DateVerdict]:
     """For each instant, booking's licence and modality answers on its date where the client is.
 
+    A "video first" rule is judged at the instant itself, as booking judges it at
+    the session's start: a video session booked for Thursday opens audio from
+    Thursday's end, not for the whole page.
     ``ignore``: the appointment being rescheduled (it does not count as a prior video session).
     """
     policy, jurisdiction = policy_for(therapist), rules.client_jurisdiction(client)
-    before = timezone.now() + timedelta(days=policy.horizon_days)
     dates = [client_local_date(client, at, jurisdiction=jurisdiction) for at in instants]
-    by_date: dict[date, DateVerdict] = {}
-    for on in dict.fromkeys(dates):
-        options = rules.modality_options(
-            policy, client, therapist, on, before=before, ignore=ignore, jurisdiction=jurisdiction
-        )
-        licence = rules.licence_problem(therapist, client, on, jurisdiction=jurisdiction)
-        by_date[on] = DateVerdict(licence, {o.modality: o for o in options})
-    return [by_date[on] for on in dates]
+    # Rules and licences are read once for the page, then judged per date: the page's
+    # query count does not grow with the days it shows.
+    book = rules.RuleBook(jurisdiction, client, therapist, ignore=ignore)
+    licences = rules.licence_problems(therapist, client, list(dict.fromkeys(dates)), jurisdiction=jurisdiction)
+    video_first = book.asks_for_prior_video()
+    verdicts: dict[tuple[date, bool | None], DateVerdict] = {}
+    out = []
+    for at, on in zip(instants, dates, strict=True):
+        key = (on, book.has_prior_video(at) if video_first else None)
+        if key not in verdicts:
+            options = rules.modality_options(
+                policy, client, therapist, on, before=at, jurisdiction=jurisdiction, book=book
+            )
+            verdicts[key] = DateVerdict(licences[on], {o.modality: o for o in options})
+        out.append(verdicts[key])
+    return out
 
 
 def offered_modalities(verdicts: list[DateVerdict]) -> list[rules.ModalityOption]:

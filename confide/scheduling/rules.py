@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Q
 from django.urls import NoReverseMatch, reverse
@@ -74,6 +74,22 @@ def licence_problem(therapist, client, on: date | None = None, *, jurisdiction: 
     return decision.reason or "This therapist is not licensed where you are."
 
 
+def licence_problems(therapist, client, dates: list[date], *, jurisdiction: str) -> dict[date, str]:
+    """``licence_problem`` for each of ``dates`` (dates at the client's location), for pages showing many days.
+
+    Licensure answers once per licence state (``may_treat_on_dates``), not once per date.
+    """
+    if not jurisdiction:
+        return {on: licence_problem(therapist, client, on, jurisdiction=jurisdiction) for on in dates}
+    from confide.directory.services import may_treat_on_dates
+
+    decisions = may_treat_on_dates(therapist, jurisdiction, dates)
+    return {
+        on: "" if d.allowed else (d.reason or "This therapist is not licensed where you are.")
+        for on, d in decisions.items()
+    }
+
+
 def is_first_with(client, therapist, *, ignore=None) -> bool:
     """No appointment with this therapist that is active or took place."""
     held = Appointment.objects.filter(client=client, therapist=therapist).filter(
@@ -102,20 +118,41 @@ class ModalityOption:
 
 
 def modality_options(
-    policy, client, therapist, on: date, *, before=None, ignore=None, jurisdiction: str | None = None
+    policy,
+    client,
+    therapist,
+    on: date,
+    *,
+    before=None,
+    ignore=None,
+    jurisdiction: str | None = None,
+    book: RuleBook | None = None,
 ) -> list[ModalityOption]:
-    """Every modality, whether this client may use it with this therapist on that day, and why not."""
+    """Every modality, whether this client may use it with this therapist on that day, and why not.
+
+    ``book``: the jurisdiction's rules loaded once, when the caller asks about many dates.
+    """
     if jurisdiction is None:
         jurisdiction = client_jurisdiction(client) if client is not None else ""
+    book = book or RuleBook(jurisdiction, client, therapist, before=before, ignore=ignore, lazy=True)
     options = []
     for value, label in Modality.choices:
-        reason = modality_problem(policy, client, therapist, value, on, jurisdiction, before=before, ignore=ignore)
+        reason = modality_problem(policy, client, therapist, value, on, jurisdiction, before=before, book=book)
         options.append(ModalityOption(value, label, not reason, reason))
     return options
 
 
 def modality_problem(
-    policy, client, therapist, modality: str, on: date, jurisdiction: str, *, before=None, ignore=None
+    policy,
+    client,
+    therapist,
+    modality: str,
+    on: date,
+    jurisdiction: str,
+    *,
+    before=None,
+    ignore=None,
+    book: RuleBook | None = None,
 ) -> str:
     """Why ``modality`` is unavailable to this client with this therapist on ``on`` ("" when it is available)."""
     if modality not in policy.offered_modalities():
@@ -124,7 +161,8 @@ def modality_problem(
         return "This therapist has not given an office address."
     if client is None:
         return ""
-    return jurisdiction_problem(jurisdiction, modality, client, therapist, on, before=before, ignore=ignore)
+    book = book or RuleBook(jurisdiction, client, therapist, before=before, ignore=ignore, lazy=True)
+    return book.problem(modality, on, before=before)
 
 
 def rules_in_force(jurisdiction: str, modality: str, on: date):
@@ -137,26 +175,82 @@ def jurisdiction_problem(
     jurisdiction: str, modality: str, client, therapist, on: date, *, before=None, ignore=None
 ) -> str:
     """The first jurisdiction rule in force on ``on`` that blocks ``modality`` (its explanation), or ""."""
-    if not jurisdiction:
+    return RuleBook(jurisdiction, client, therapist, before=before, ignore=ignore, lazy=True).problem(modality, on)
+
+
+class RuleBook:
+    """One client's jurisdiction rules with one therapist: what blocks a modality on a date.
+
+    Booking asks about one date (``lazy``: a query for the rules in force that day).
+    The booking and reschedule pages ask about every time they show: the
+    jurisdiction's rules are then loaded once and judged per date here, and the
+    client's video sessions with the therapist are read at most once.
+
+    ``before``: the moment a "video first" rule is judged at — a video session
+    must have taken place (or be booked to end) by then. Booking passes the
+    session's start; pages pass each time they offer.
+    """
+
+    def __init__(self, jurisdiction: str, client, therapist, *, before=None, ignore=None, lazy: bool = False):
+        self.jurisdiction, self.client, self.therapist = jurisdiction, client, therapist
+        self.before, self.ignore = before, ignore
+        self._all: list[JurisdictionRule] | None = None
+        if jurisdiction and not lazy:
+            self._all = list(JurisdictionRule.objects.filter(jurisdiction=jurisdiction))
+        self._videos: tuple[bool, datetime | None] | None = None
+
+    def in_force(self, modality: str, on: date) -> list[JurisdictionRule]:
+        if not self.jurisdiction:
+            return []
+        if self._all is None:
+            return list(rules_in_force(self.jurisdiction, modality, on))
+        return [
+            rule
+            for rule in self._all
+            if rule.modality == modality
+            and rule.effective_from <= on
+            and (rule.effective_until is None or rule.effective_until > on)
+        ]
+
+    def problem(self, modality: str, on: date, *, before=None) -> str:
+        """The first rule in force on ``on`` that blocks ``modality`` (its explanation), or ""."""
+        for rule in self.in_force(modality, on):
+            if rule.kind == JurisdictionRule.Kind.NOT_PERMITTED:
+                return rule.explanation
+            if rule.kind == JurisdictionRule.Kind.REQUIRES_PRIOR_VIDEO and not self.has_prior_video(
+                before or self.before
+            ):
+                return rule.explanation
         return ""
-    for rule in rules_in_force(jurisdiction, modality, on):
-        if rule.kind == JurisdictionRule.Kind.NOT_PERMITTED:
-            return rule.explanation
-        if rule.kind == JurisdictionRule.Kind.REQUIRES_PRIOR_VIDEO and not _has_prior_video(
-            client, therapist, before, ignore
-        ):
-            return rule.explanation
-    return ""
+
+    def asks_for_prior_video(self) -> bool:
+        """Could a "video first" rule decide anything? (always assumed when the rules are not loaded)."""
+        if self._all is None:
+            return bool(self.jurisdiction)
+        return any(rule.kind == JurisdictionRule.Kind.REQUIRES_PRIOR_VIDEO for rule in self._all)
+
+    def has_prior_video(self, before) -> bool:
+        """A completed video session, or an active one that ends by ``before`` (the one rescheduled aside)."""
+        if self._videos is None:
+            self._videos = _video_history(self.client, self.therapist, self.ignore)
+        completed, first_active_end = self._videos
+        return completed or (before is not None and first_active_end is not None and first_active_end <= before)
 
 
-def _has_prior_video(client, therapist, before, ignore=None) -> bool:
-    """A completed video session, or an active one that ends before ``before``."""
+def _video_history(client, therapist, ignore=None) -> tuple[bool, datetime | None]:
+    """Whether a video session with the therapist took place, and when the first booked one ends."""
     videos = Appointment.objects.filter(client=client, therapist=therapist, modality=Modality.VIDEO)
     if ignore is not None:
         videos = videos.exclude(pk=ignore.pk)
-    if videos.filter(status=Status.COMPLETED).exists():
-        return True
-    return before is not None and videos.filter(status__in=ACTIVE_STATUSES, end_at__lte=before).exists()
+    held = videos.filter(Q(status=Status.COMPLETED) | Q(status__in=ACTIVE_STATUSES)).values_list("status", "end_at")
+    completed = False
+    first_active_end = None
+    for status, end_at in held:
+        if status == Status.COMPLETED:
+            completed = True
+        elif first_active_end is None or end_at < first_active_end:
+            first_active_end = end_at
+    return completed, first_active_end
 
 
 def needs_consent(modality: str) -> bool:

@@ -122,3 +122,36 @@ def test_may_treat_each_is_may_treat_for_many(
     with django_assert_max_num_queries(3 + 3):  # direct, members, compact; refusal reasons for the refused
         together = may_treat_each(people, client_in, on=ON)
     assert together == one_by_one
+
+
+@pytest.mark.parametrize("client_in", ["US-NY", "US-TX", "US-CA", "Narnia"])
+def test_may_treat_on_dates_gives_may_treats_answer_on_every_date(therapist, client_in):
+    """Two NY licences ending on different days, a PSYPACT home licence ending between them, a pending one."""
+    add_licence(therapist, "US-NY", expires=date(2027, 6, 3))
+    add_licence(therapist, "US-NY", kind="psychologist", expires=date(2027, 6, 6))
+    add_licence(therapist, "US-PA", kind="psychologist", psypact=True, expires=date(2027, 6, 4))
+    add_licence(therapist, "US-CA", status="pending", expires=date(2027, 6, 5))
+    dates = [date(2027, 6, day) for day in range(1, 10)]
+    from confide.directory.services import may_treat_on_dates
+
+    assert may_treat_on_dates(therapist, client_in, dates) == {
+        on: may_treat(therapist, client_in, on=on) for on in dates
+    }
+
+
+def test_may_treat_on_dates_asks_once_per_licence_state_not_per_date(therapist):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from confide.directory.services import may_treat_on_dates
+
+    add_licence(therapist, "US-NY", expires=date(2027, 6, 10))
+
+    def queries_for(days: range) -> tuple[int, list[int]]:
+        with CaptureQueriesContext(connection) as captured:
+            decisions = may_treat_on_dates(therapist, "US-NY", [date(2027, 6, day) for day in days])
+        return len(captured), [on.day for on, d in decisions.items() if not d.allowed]
+
+    # Ten days across the licence's end cost what its last day and the next one cost: two decisions.
+    assert queries_for(range(1, 20)) == (queries_for(range(10, 12))[0], list(range(11, 20)))
+    assert queries_for(range(1, 10))[0] == queries_for(range(1, 2))[0]

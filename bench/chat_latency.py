@@ -13,7 +13,9 @@ N client–therapist pairs with a conversation each, and starts uvicorn itself:
 * ``two_processes``: clients on process A, therapists on process B, channel layer and cache in Redis;
 * ``one_process_among_idle``: the one-process latency and throughput again, while 1,000 idle sockets
   (200 other conversations) stay open — what a busy single-process deployment carries;
-* ``idle_rss``: a fresh uvicorn's resident memory before and after 1,000 idle chat sockets.
+* ``idle_rss``: a fresh uvicorn's resident memory before and after 1,000 idle chat sockets;
+* ``two_workers_one_port`` (only when asked for): ``uvicorn --workers 2`` with Redis, both sides on one
+  port, as ``manage.py serve --workers 2`` runs — the kernel spreads the sockets over the two processes.
 
 Latency: in every pair the therapist sends M messages one after another, each when the previous one
 has reached the client's socket; all pairs run at once. Throughput: every therapist sends its M
@@ -107,14 +109,20 @@ def _people(pairs: int) -> list[dict]:
 
 
 class Server:
-    def __init__(self, env: dict[str, str]):
+    def __init__(self, env: dict[str, str], *, workers: int = 1):
         self.port = _free_port()
         self.env = env
+        self.workers = workers
         self.process: subprocess.Popen | None = None
 
     def __enter__(self) -> Server:
-        self.process = subprocess.Popen(uvicorn_argv(self.port, access_log=False), cwd=ROOT, env=self.env)  # noqa: S603
+        argv = uvicorn_argv(self.port, access_log=False)
+        if self.workers > 1:  # as `manage.py serve --workers N` runs it: N processes accept on one socket
+            argv += ["--workers", str(self.workers)]
+        self.process = subprocess.Popen(argv, cwd=ROOT, env=self.env)  # noqa: S603
         wait_for_port(self.port, self.process)
+        if self.workers > 1:
+            _wait_for_children(self.process.pid, self.workers)
         return self
 
     def __exit__(self, *exc) -> None:
@@ -130,7 +138,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}"
 
     def cpu_s(self) -> float:
-        return _cpu_seconds(self.process.pid)
+        return _cpu_seconds(self.process.pid) + sum(_cpu_seconds(pid) for pid in _children(self.process.pid))
 
     def rss_mb(self) -> float:
         for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
@@ -166,6 +174,21 @@ def _cpu_seconds(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _wait_for_children(pid: int, count: int, timeout: float = 30.0) -> None:
+    """uvicorn's supervisor listens before its workers import the app: wait until they all run."""
+    deadline = time.monotonic() + timeout
+    while len(_children(pid)) < count and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3)  # each worker imports Django and compiles the screener before it accepts
 
 
 def _own_cpu_s() -> float:
@@ -375,7 +398,7 @@ def main() -> None:
         "--modes",
         default="one_process,two_processes_redis,one_process_among_idle,idle_rss",
         help="comma-separated subset of one_process, two_processes_redis, one_process_among_idle, idle_rss "
-        "(default: all)",
+        "(default), and two_workers_one_port (uvicorn --workers 2 with Redis; not in the default)",
     )
     parser.add_argument(
         "--idle-conversations",
@@ -441,6 +464,11 @@ def _all_modes(args, people: list[dict]) -> dict:
         with Server(_server_env(redis=True)) as a, Server(_server_env(redis=True)) as b:
             load = partial(asyncio.run, _load(a.url, b.url, people, args.messages, args.screened))
             out["two_processes_redis"] = _measured([a, b], load, sent)
+    if "two_workers_one_port" in modes:
+        _progress("two worker processes on one port with Redis")
+        with Server(_server_env(redis=True), workers=2) as pair:
+            load = partial(asyncio.run, _load(pair.url, pair.url, people, args.messages, args.screened))
+            out["two_workers_one_port"] = _measured([pair], load, sent)
     if "one_process_among_idle" in modes:
         _progress(f"one process with {args.idle} idle sockets in {args.idle_conversations} other conversations")
         crowd = _idle_people(args.idle_conversations)

@@ -8,11 +8,11 @@ round), ``heldout`` and ``reviewer`` (held out in the first round, development
 data since the second), ``blind1`` (the blind set that judged the second round,
 development data since the third), ``dev3`` (written for the third round), and
 ``blind2`` and ``blind3`` (blind sets that judged rounds 3 and 4, development
-data in round 5).
+data in round 5), and ``blind4`` (it judged round 5, development data in round 6).
 
-Held-out set: ``blind4`` (``blind4_messages.jsonl``), written by someone who
-had never seen the rules or any earlier set; it judged round 5 once
-(BLIND4-README.md). It is the only honest measure and is reported on its own;
+Held-out set: ``blind5`` (``blind5_messages.jsonl``), written by someone who
+had never seen the rules or any earlier set; it judged round 6 once
+(BLIND5-README.md). It is the only honest measure and is reported on its own;
 a file that does not exist is skipped. ``--show-errors`` lists
 mistakes on the development sets only, never on a held-out set: reading its
 mistakes would turn it into one more development set. ``--dev-only`` does not
@@ -46,8 +46,9 @@ DEVELOPMENT_SETS = {
     "dev3": DATA / "dev3_messages.jsonl",
     "blind2": DATA / "blind2_messages.jsonl",
     "blind3": DATA / "blind3_messages.jsonl",
+    "blind4": DATA / "blind4_messages.jsonl",
 }
-HELDOUT_SETS = {"blind4": DATA / "blind4_messages.jsonl"}
+HELDOUT_SETS = {"blind5": DATA / "blind5_messages.jsonl"}
 SETS = DEVELOPMENT_SETS | HELDOUT_SETS
 EVAL_SET = SETS["eval"]
 LEVELS = ("none", "concern", "urgent")

@@ -124,6 +124,7 @@ _WEEKDAY = re.compile(
 )
 _AHEAD = frozenset({"will", "going", "gonna", "planning", "plan", "next", "this", "thinking", "about", "want", "wanna"})
 _AHEAD |= {"ready", "until", "till", "before", "by", "tonight", "tomorrow"}
+_AHEAD |= {"ending"}  # "i'm ending it on saturday": the present tense of an arrangement
 # A denial whose object is the match: "I don't have any thoughts of harming myself or anyone else",
 # "no plans to kill myself". Matched against the clause up to the match, so it must end right there.
 _DENIAL = re.compile(
@@ -133,10 +134,11 @@ _DENIAL = re.compile(
     r"(?: (?!and\b|but\b|so\b|then\b|i\b|other\b|except\b|besides\b|apart\b)[a-z']+){0,2} ?$"
 )
 # A clinician's question answered "no" is not a disclosure: "she asked if I'd thought about suicide and I said no".
-_ASKED = re.compile(r"\b(?:asked|asks|asking|ask) (?:me )?(?:if|whether)\b")
+_ASKED = re.compile(r"\b(?:asked|asks|asking|ask) (?:me |you )?(?:[a-z]+ ){0,2}?(?:if|whether)\b")
 _ANSWER_NO = re.compile(
     r"\b(?:said|say|answered|told (?:him|her|them)) (?:no|nope)\b"
     r"|\bi said i (?:wasn't|'m not|am not|don't|didn't|haven't)"
+    r"|\b(?:click|clicked|tick|ticked|press|pressed|select|selected) (?:no|nope)\b"
 )
 # Third-party wording inside the writer's own work or reading ("an essay on why teenagers self-harm").
 _WORK_FRAME = re.compile(
@@ -194,6 +196,23 @@ _FAREWELLS = frozenset({"farewell_hint", "finality"})
 # A timeframe that is a habit or a state ("when my husband is out", "at 6am") does not make abuse imminent;
 # an event does ("when he gets back").
 _HABITUAL_TIME = re.compile(r"at .*|this (?:week|time)|(?:when|once|while) .* (?:is|are)")
+# A timeframe in a clause about a habit ("he keeps asking me to stay behind after class") is not an event ahead.
+_HABITUAL_WORDS = frozenset({"keeps", "always", "usually", "whenever"})
+# "I can't stop hitting my head", "can't help thinking about hurting myself": the negator is about stopping,
+# so the act after it is affirmed, not denied.
+_CANT_STOP = re.compile(r"\b(?:can't|cannot|cant|couldn't|couldnt) (?:stop|help)\b")
+# An escalator for someone under threat now (hiding, police called, someone at the door) raises violence;
+# one for a person who cannot be reached raises someone else's goodbye with a time ahead.
+_UNDER_THREAT = frozenset({"under_threat"})
+# Goodbyes, arrangements and someone else about to act are read as fiction when a frame word comes earlier
+# in the same sentence, even across a comma, with no "I/me/my" or conjunction between.
+_GOODBYES = frozenset({"farewell", "farewell_hint", "finality", "others_imminent"})
+# A bare "eating disorder" has no person: in a message that says it is resolved, it is the writer's history.
+_RESOLVABLE = frozenset({"eating disorder", "eating disorders"})
+# What makes resolve with a time ahead more than a chore: a goodbye, means, a plan detail (or any risk signal).
+_RESOLVE_PARTNERS = frozenset({"farewell_hint", "finality", "weapon", "plan_detail", "opportunity"})
+# Possessive and plural frame words ("the novel's ending") are frame words too.
+_FRAME_SUFFIX = re.compile(r"'s$")
 
 
 class Level(enum.StrEnum):
@@ -455,13 +474,13 @@ def _verdict(match: re.Match[str], signal: _Signal, ctx: _Context, lex: _Lexicon
     before = ctx.words_before(match.start(), NEGATION_WINDOW)
     own_words = _WORD.findall(snippet)
     intrinsic_negation = _negated(own_words, lex.negators)
-    if not intrinsic_negation and _negated(before, lex.negators):
+    if not intrinsic_negation and _negated(before, lex.negators) and not _cant_stop(before):
         return "negation"
     if not intrinsic_negation and _denied(match, ctx):
         return "denial"
     if _asked_and_answered_no(match, ctx):
         return "asked and said no"
-    if _in_own_work(match, snippet, ctx, lex):
+    if _in_own_work(match, snippet, ctx, lex, sentence_wide=signal.category in _GOODBYES):
         return "own work"
     category, label, level = signal.category, signal.label, signal.level
     if category in _RELABEL_THIRD and _THIRD_PERSON.intersection(before[-2:]):
@@ -478,9 +497,18 @@ def _verdict(match: re.Match[str], signal: _Signal, ctx: _Context, lex: _Lexicon
         category, label, level = past_kind, f"past {signal.label}", "concern"
     words = _WORD.findall(ctx.clause(match.start()))
     past = not _PAST_MARKERS.isdisjoint(words)
+    if category == "timeframe" and not _HABITUAL_WORDS.isdisjoint(words):
+        past = True
     if category == "timeframe" and _WEEKDAY.fullmatch(snippet):
         past = past or (_AHEAD.isdisjoint(words) and not any(w.endswith("'ll") for w in words))
     return _Hit(category, label, level, snippet, ctx.sentence_index(match.start()) + offset, past)
+
+
+def _cant_stop(before: list[str]) -> bool:
+    """'can't stop' / 'couldn't help' right before the match affirms it; any other negator still drops it."""
+    text = " ".join(before)
+    found = _CANT_STOP.search(text)
+    return found is not None and not any(w in ("not", "never", "no", "don't") for w in text[found.end() :].split())
 
 
 def _denied(match: re.Match[str], ctx: _Context) -> bool:
@@ -504,12 +532,13 @@ def _asked_and_answered_no(match: re.Match[str], ctx: _Context) -> bool:
     return bool(_ANSWER_NO.search(ctx.text, match.end(), end))
 
 
-def _in_own_work(match: re.Match[str], snippet: str, ctx: _Context, lex: _Lexicon) -> bool:
+def _in_own_work(match: re.Match[str], snippet: str, ctx: _Context, lex: _Lexicon, *, sentence_wide: bool) -> bool:
     """Bare risk words about others in the writer's work or reading, with no 'I' in between.
 
     "I'm writing an essay on why teenagers self-harm"; "we had a patient come in after an overdose".
     A frame word counts only in the same clause with no conjunction between, so "the film ended and
-    everything feels pointless" is still read.
+    everything feels pointless" is still read. Goodbyes (``sentence_wide``) are framed across a comma too:
+    "in the novel's last chapter, the father wrote a goodbye letter".
     """
     if _FIRST_PERSON.search(snippet):
         return False
@@ -517,9 +546,9 @@ def _in_own_work(match: re.Match[str], snippet: str, ctx: _Context, lex: _Lexico
     frames = list(_WORK_FRAME.finditer(ctx.text, start, match.start()))
     if frames and not _FIRST_PERSON.search(ctx.text, frames[-1].end(), match.start()):
         return True
-    between = ctx.text[ctx.clause_start(match.start()) : match.start()]
+    between = ctx.text[start if sentence_wide else ctx.clause_start(match.start()) : match.start()]
     words = _WORD.findall(between)
-    framed_at = max((i for i, w in enumerate(words) if w in lex.frames), default=None)
+    framed_at = max((i for i, w in enumerate(words) if _is_frame(words, i, lex)), default=None)
     if framed_at is None:
         return False
     after = words[framed_at + 1 :]
@@ -528,7 +557,20 @@ def _in_own_work(match: re.Match[str], snippet: str, ctx: _Context, lex: _Lexico
 
 def _framed(clause: str, snippet: str, lex: _Lexicon) -> bool:
     """Third-party talk inside fiction, research or work ("the character", "my essay") is not risk."""
-    return not _FIRST_PERSON.search(snippet) and bool(lex.frames.intersection(_WORD.findall(clause)))
+    words = _WORD.findall(clause)
+    return not _FIRST_PERSON.search(snippet) and any(_is_frame(words, i, lex) for i in range(len(words)))
+
+
+def _is_frame(words: list[str], i: int, lex: _Lexicon) -> bool:
+    """A fiction or research word ("the novel's ending" too), but not a social-media story ("on his story")."""
+    word = _FRAME_SUFFIX.sub("", words[i])
+    if word not in lex.frames:
+        return False
+    social = word == "story" and i >= 2 and words[i - 2] in ("on", "in") and words[i - 1] in _POSSESSIVE
+    return not social
+
+
+_POSSESSIVE = frozenset({"his", "her", "their", "my", "your", "our", "insta", "ig", "snap", "instagram"})
 
 
 def _pieces(text: str) -> list[str]:
@@ -624,7 +666,7 @@ def _resolved(hits: list[_Hit], text: str, lex: _Lexicon) -> list[_Hit]:
         return hits
     if lex.relapse is not None and lex.relapse.search(text):
         return hits
-    return [h for h in hits if h.category != "past_attempt"]
+    return [h for h in hits if h.category != "past_attempt" and h.snippet not in _RESOLVABLE]
 
 
 def _near(a: _Hit, b: _Hit, reach: int = 1) -> bool:
@@ -644,6 +686,7 @@ def _escalations(hits: list[_Hit]) -> list[str]:
     paired = len(farewells) > 1 and not ordinary
     reasons = [f"farewell behaviours: {' + '.join(repr(h.snippet) for h in farewells)}"] if paired else []
     reasons += _harm_wishes(hits) + ([] if ordinary else _final_dates(hits))
+    reasons += _dated_resolve(hits) + _threat_with_means(hits) + ([] if ordinary else _unreachable_goodbye(hits))
     for detail in (h for h in hits if h.category == "plan_detail"):
         means = [h for h in hits if h.category == "weapon" and _near(h, detail)]
         reasons += [f"plan detail with means: '{detail.snippet}' + '{means[0].snippet}'"] if means else []
@@ -659,6 +702,49 @@ def _escalations(hits: list[_Hit]) -> list[str]:
             reasons.append(f"{h.label} with {esc.label}: '{h.snippet}' + '{esc.snippet}'")
             break
     return reasons
+
+
+def _future_times(hits: list[_Hit], near: _Hit) -> list[_Hit]:
+    return [h for h in hits if h.category == "timeframe" and not h.past and _near(h, near)]
+
+
+def _dated_resolve(hits: list[_Hit]) -> list[str]:
+    """Resolve with a time ahead ("I'm finishing it tonight") in a message that also speaks of risk.
+
+    Alone it is ordinary (homework, a book, a box set); beside any risk signal, a goodbye, means or a
+    plan detail anywhere in the message it is intent with a timeframe.
+    """
+    partners = [h for h in hits if h.level in _ANY_RISK_LEVELS or h.category in _RESOLVE_PARTNERS]
+    if not partners:
+        return []
+    reasons = []
+    for resolve in (h for h in hits if h.category in ("resolve", "vague_intent")):
+        times = _future_times(hits, resolve)
+        if times:
+            reasons.append(f"{resolve.label} with {times[0].label}: '{resolve.snippet}' + '{times[0].snippet}'")
+    return reasons
+
+
+def _threat_with_means(hits: list[_Hit]) -> list[str]:
+    """Someone hiding or calling the police, with a weapon named within two sentences."""
+    reasons = []
+    for threat in (h for h in hits if h.category in _UNDER_THREAT):
+        means = [h for h in hits if h.category == "weapon" and _near(h, threat, MEANS_REACH)]
+        reasons += [f"{threat.label} with means at hand: '{threat.snippet}' + '{means[0].snippet}'"] if means else []
+    return reasons
+
+
+def _unreachable_goodbye(hits: list[_Hit]) -> list[str]:
+    """Someone who cannot be reached, after a goodbye, with a time ahead ("saying goodbye ... not answering")."""
+    if not any(h.category == "unreachable" for h in hits):
+        return []
+    farewells = [h for h in hits if h.category in _FAREWELLS or h.label == "stated intent"]
+    dated = [(f, t) for f in farewells for t in _future_times(hits, f)]
+    return (
+        [f"goodbye, unreachable, with {dated[0][1].label}: '{dated[0][0].snippet}' + '{dated[0][1].snippet}'"]
+        if dated
+        else []
+    )
 
 
 def _final_dates(hits: list[_Hit]) -> list[str]:
@@ -686,8 +772,10 @@ def _instrument_of(escalator: _Hit, risk: _Hit) -> bool:
 
 
 def _combines(risk: _Hit, escalator: _Hit) -> bool:
-    if escalator.category in _WITH_MEANS_ONLY or escalator.category in ("harm_wish", "target"):
+    if escalator.category in _WITH_MEANS_ONLY or escalator.category in ("harm_wish", "target", "unreachable"):
         return False
+    if escalator.category in _UNDER_THREAT:
+        return risk.category in _VIOLENCE
     if escalator.category == "vague_intent":
         return True
     if escalator.category in ("weapon", "farewell_hint", "finality", "plan_detail", "opportunity"):

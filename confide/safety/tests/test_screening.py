@@ -542,11 +542,24 @@ def test_blind3_floor():
     assert figures["per_level"]["none"]["recall"] >= 0.98
 
 
-# Written independently and judged round 5 once (BLIND4-README.md): 0.500 / 0.664 / 2.7 %. Spent since:
-# a floor, not a goal.
+# Written independently and judged round 5 once (BLIND4-README.md): 0.500 / 0.664 / 2.7 %. Development data
+# since round 6 (its mistakes were read): the floor is round 6's figures rounded down (0.955 / 0.991 / 0.0 %),
+# which flatter the engine like every development figure.
 BLIND4 = DATA / "blind4_messages.jsonl"
-BLIND4_FLOOR = {"urgent_recall": 0.50, "concern_or_worse_recall": 0.66, "none_flagged_urgent_max": 0.03}
+BLIND4_FLOOR = {"urgent_recall": 0.95, "concern_or_worse_recall": 0.99, "none_flagged_urgent_max": 0.01}
 
 
 def test_blind4_floor():
     _assert_floor(BLIND4, BLIND4_FLOOR, messages=330)
+
+
+# Written independently (BLIND5-README.md) and judged round 6 once on 2026-11-24, with round 5 as the
+# baseline: round 5 0.355 / 0.536 / 3.6 %, round 6 0.373 / 0.545 / 3.6 % (none flagged at all 8.2 %).
+# Spent now: the floor only stops a later round from losing what round 6 scored on it. Reading its
+# mistakes makes it development data; write a blind6 before judging again.
+BLIND5 = DATA / "blind5_messages.jsonl"
+BLIND5_FLOOR = {"urgent_recall": 0.37, "concern_or_worse_recall": 0.54, "none_flagged_urgent_max": 0.04}
+
+
+def test_blind5_floor():
+    _assert_floor(BLIND5, BLIND5_FLOOR, messages=330)

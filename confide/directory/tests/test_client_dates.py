@@ -65,6 +65,25 @@ def test_regions_of_countries_that_span_zones_are_never_guessed(jurisdiction, ex
     assert client_local_date(client, NEW_YEAR_UTC) == expected
 
 
+@pytest.mark.parametrize(
+    ("jurisdiction", "at", "expected"),
+    [
+        # 20:00 on 31 December in Paris is already 1 January in Nouméa and Réunion, still 31 December in Tahiti.
+        ("FR-NC", datetime(2030, 12, 31, 19, tzinfo=UTC), date(2031, 1, 1)),
+        ("FR-974", datetime(2030, 12, 31, 21, tzinfo=UTC), date(2031, 1, 1)),
+        ("FR-PF", datetime(2031, 1, 1, 5, tzinfo=UTC), LAST_DAY),
+        ("FR-971", datetime(2031, 1, 1, 3, tzinfo=UTC), LAST_DAY),  # Guadeloupe, 23:00
+        ("FR-IDF", datetime(2030, 12, 31, 23, 30, tzinfo=UTC), date(2031, 1, 1)),  # mainland: Paris
+        ("ES-CN", datetime(2030, 12, 31, 23, 30, tzinfo=UTC), LAST_DAY),  # Canaries: 23:30, Madrid is past midnight
+        ("PT-20", datetime(2031, 1, 1, 0, 30, tzinfo=UTC), LAST_DAY),  # Azores: 23:30
+        ("NZ-CIT", datetime(2030, 12, 31, 10, 50, tzinfo=UTC), date(2031, 1, 1)),  # Chatham: 00:35
+    ],
+)
+def test_overseas_regions_of_one_zone_countries_have_their_own_zones(jurisdiction, at, expected):
+    client = a_client(time_zone="UTC", jurisdiction=jurisdiction)
+    assert client_local_date(client, at) == expected
+
+
 def test_every_state_province_and_inhabited_territory_has_a_real_zone():
     wanted = {s.code for country in ("US", "CA", "AU") for s in pycountry.subdivisions.get(country_code=country)} - {
         "US-UM"

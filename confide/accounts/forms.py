@@ -89,6 +89,17 @@ class ClientProfileForm(forms.Form):
         self.fields["jurisdiction"].choices = jurisdiction_choices()
         self.fields["time_zone"].choices = time_zone_choices()
 
+    def clean_date_of_birth(self):
+        """A date in the past, after 1900: 2099 or 1800 is a typo a therapist would then read as fact."""
+        from datetime import date
+
+        from django.utils import timezone
+
+        born = self.cleaned_data.get("date_of_birth")
+        if born is not None and not date(1900, 1, 1) <= born <= timezone.localdate():
+            raise forms.ValidationError("Give a date of birth between 1900 and today.")
+        return born
+
 
 class ApiTokenForm(forms.Form):
     name = forms.CharField(max_length=80, label="What is this token for?")

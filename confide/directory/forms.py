@@ -61,6 +61,9 @@ class SearchForm(forms.Form):
         return [self[name] for name in TERM_FILTERS]
 
 
+MAX_REPLY_HOURS = 24 * 14  # two weeks: beyond that, say so in the bio instead
+
+
 class ProfileForm(forms.ModelForm):
     class Meta:
         model = models.TherapistProfile
@@ -113,6 +116,21 @@ class ProfileForm(forms.ModelForm):
         ):
             self.fields[name].queryset = self.fields[name].queryset.filter(active=True)
         self.fields["bio"].widget.attrs["rows"] = 8
+
+    def clean_currency(self) -> str:
+        """An ISO 4217 code: clients see it next to the fee ("140 ZZZ per session" helps nobody)."""
+        import pycountry
+
+        code = (self.cleaned_data["currency"] or "").strip().upper()
+        if pycountry.currencies.get(alpha_3=code) is None:
+            raise forms.ValidationError(f"“{code[:3]}” is not a currency code; use one such as USD, EUR or GBP.")
+        return code
+
+    def clean_response_time_hours(self) -> int:
+        hours = self.cleaned_data["response_time_hours"]
+        if hours is not None and not 1 <= hours <= MAX_REPLY_HOURS:
+            raise forms.ValidationError(f"Give your usual reply time in hours, from 1 to {MAX_REPLY_HOURS}.")
+        return hours
 
 
 class PhotoForm(forms.Form):

@@ -70,8 +70,18 @@ class SearchFilters:
         return {k: str(v) for k, v in params.items() if v not in (None, "") and not (k == "sort" and v == "relevance")}
 
 
-def parse_filters(params: Mapping, *, default_jurisdiction: str = "") -> SearchFilters:
-    """Validate query parameters (a QueryDict or a plain dict). Raises FilterError."""
+def parse_filters(params: Mapping, *, default_jurisdiction: str = "", ignore_unknown: bool = False) -> SearchFilters:
+    """Validate query parameters (a QueryDict or a plain dict). Raises FilterError.
+
+    ``ignore_unknown``: the search page drops parameters it does not know (``utm_source``, ``fbclid`` that
+    mail clients and social networks add to a shared link); the API keeps refusing them, so a typo
+    in a program's filter name is a 422, not a silently wider search.
+    """
+    unknown = set(params) - set(PARAMS) if ignore_unknown else set()
+    if unknown:
+        params = params.copy()  # a QueryDict's copy is mutable and keeps repeated values (refused below)
+        for name in unknown:
+            del params[name]
     values = _single_values(params)
     jurisdiction = values.get("jurisdiction") or default_jurisdiction
     if not jurisdiction:

@@ -60,7 +60,9 @@ def search_page(request: HttpRequest) -> HttpResponse:
     partial = bool(request.htmx)
     template = "directory/_results.html" if partial else "directory/search.html"
     try:
-        filters = parse_filters(request.GET, default_jurisdiction=_search_jurisdiction_default(request))
+        filters = parse_filters(
+            request.GET, default_jurisdiction=_search_jurisdiction_default(request), ignore_unknown=True
+        )
     except FilterError as exc:
         first_visit = not request.GET
         context = {"error": "" if first_visit else " ".join(exc.messages), "form": _search_form(request.GET)}

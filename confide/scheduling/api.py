@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
@@ -18,7 +18,7 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.errors import HttpError
-from pydantic import Field
+from pydantic import AfterValidator, Field
 
 from confide.accounts.models import Role, User
 from confide.core.schemas import StrictSchema
@@ -26,6 +26,7 @@ from confide.privacy.access import authorize
 from confide.privacy.audit import context_from_request
 from confide.scheduling import policies
 from confide.scheduling.availability import available_slots, display_zone, format_local, zone_or_error
+from confide.scheduling.bounds import check_instant
 from confide.scheduling.models import ACTIVE_STATUSES, Appointment, AppointmentType
 from confide.scheduling.services import booking
 
@@ -46,10 +47,21 @@ class SlotsOut(Schema):
     slots: list[SlotOut]
 
 
+def _in_range(at: datetime) -> datetime:
+    """An instant in years 2000–2100 (``bounds``): 9999-12-31 is a 422 with a sentence, not a server error."""
+    try:
+        return check_instant(at)
+    except ValidationError as exc:
+        raise ValueError(" ".join(exc.messages)) from None
+
+
+Instant = Annotated[datetime, AfterValidator(_in_range)]
+
+
 class SlotQuery(StrictSchema):
     appointment_type_id: UUID
-    start: datetime | None = Field(None, description="Window start (ISO 8601 with offset); default now")
-    end: datetime | None = Field(None, description="Window end; default start + 28 days (at most 92 days)")
+    start: Instant | None = Field(None, description="Window start (ISO 8601 with offset); default now")
+    end: Instant | None = Field(None, description="Window end; default start + 28 days (at most 92 days)")
     tz: str | None = Field(None, description="IANA zone to label times in; default your profile's zone")
 
 
@@ -83,13 +95,13 @@ class AppointmentOut(Schema):
 class BookIn(StrictSchema):
     therapist_id: UUID
     appointment_type_id: UUID
-    start: datetime
+    start: Instant
     modality: Literal["video", "audio", "chat", "in_person"] = "video"
     note: str = Field("", max_length=2000, description="Private to you and your therapist; stored encrypted")
 
 
 class RescheduleIn(StrictSchema):
-    start: datetime
+    start: Instant
     modality: Literal["video", "audio", "chat", "in_person"] | None = None
 
 

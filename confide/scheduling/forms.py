@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 
+from confide.scheduling.bounds import check_instant
 from confide.scheduling.models import AppointmentKind, AvailabilityException, SchedulingPolicy, Weekday
 from confide.scheduling.services.setup import POLICY_FIELDS
 
@@ -75,6 +77,19 @@ class ExceptionForm(forms.Form):
     end = forms.DateTimeField(label="Until", widget=forms.DateTimeInput(attrs={"type": "datetime-local"}))
     label = forms.CharField(label="Label (only you see it)", required=False, max_length=80)
 
+    def clean_start(self):
+        return _in_range(self.cleaned_data["start"])
+
+    def clean_end(self):
+        return _in_range(self.cleaned_data["end"])
+
+
+def _in_range(at):
+    try:
+        return check_instant(at)
+    except ValidationError as exc:
+        raise forms.ValidationError(exc.messages) from None
+
 
 class PolicyForm(forms.ModelForm):
     class Meta:
@@ -95,6 +110,12 @@ class PolicyForm(forms.ModelForm):
             "offers_chat": "Live chat",
             "offers_in_person": "In person (hybrid)",
         }
+
+    def clean_late_cancel_fee(self):
+        fee = self.cleaned_data["late_cancel_fee"]
+        if fee is not None and fee < 0:
+            raise forms.ValidationError("The fee cannot be negative; use 0 for no fee.")
+        return fee
 
 
 class TypesForm(forms.Form):

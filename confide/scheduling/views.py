@@ -30,6 +30,7 @@ from confide.scheduling.availability import (
     policy_for,
     zone_of,
 )
+from confide.scheduling.bounds import check_day, check_instant
 from confide.scheduling.forms import CancelForm, ExceptionForm, HoursForm, NoteForm, PolicyForm, TypesForm
 from confide.scheduling.models import (
     ACTIVE_STATUSES,
@@ -72,14 +73,14 @@ def _parse_instant(value: str | None) -> datetime:
         raise ValidationError("That time is not valid; please choose a time from the list.") from None
     if parsed.tzinfo is None:
         raise ValidationError("That time has no time zone; please choose a time from the list.")
-    return parsed
+    return check_instant(parsed)
 
 
 def _parse_day(value: str | None, default: date) -> date:
     if not value:
         return default
     try:
-        return date.fromisoformat(value)
+        return check_day(date.fromisoformat(value))
     except ValueError:
         raise ValidationError("That date is not valid (use YYYY-MM-DD).") from None
 
@@ -323,6 +324,8 @@ def appointment_detail(request: HttpRequest, appointment_id) -> HttpResponse:
 def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
     """Shows the late-cancellation terms as they apply now, then cancels on POST."""
     appointment = _appointment(request, appointment_id, policies.can_change_appointment, "appointment.view")
+    if not appointment.is_active:
+        return _no_longer_changeable(request, appointment)
     zone = display_zone(request.user)
     form = CancelForm(request.POST or None)
     terms = booking.cancellation_terms(appointment, request.user)
@@ -343,11 +346,19 @@ def appointment_cancel(request: HttpRequest, appointment_id) -> HttpResponse:
     return render(request, "scheduling/cancel.html", context, status=400 if form.errors else 200)
 
 
+def _no_longer_changeable(request, appointment) -> HttpResponse:
+    """A cancelled, completed or missed appointment has no terms or times to offer: say so, not an empty form."""
+    status = Status(appointment.status).label.lower()
+    return _problem(request, f"This appointment is {status}, so it can no longer be moved or cancelled.", status=409)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse:
     """Terms first, then the open slots of the same type (this appointment's own time counts as free)."""
     appointment = _appointment(request, appointment_id, policies.can_change_appointment, "appointment.view")
+    if not appointment.is_active:
+        return _no_longer_changeable(request, appointment)
     zone = display_zone(request.user)
     now = timezone.now()
     context = {

@@ -24,6 +24,19 @@ def test_search_page_works_without_sign_in(client, make_therapist):
     assert 'aria-live="polite"' in response.content.decode()
 
 
+def test_a_shared_search_link_with_tracking_parameters_still_searches(client, make_therapist):
+    make_therapist("Nina Open")
+    response = client.get("/therapists/?jurisdiction=US-NY&utm_source=newsletter&fbclid=abc123")
+    assert response.status_code == 200
+    assert "Nina Open" in response.content.decode()
+
+
+def test_the_api_still_refuses_an_unknown_filter_name(as_client):
+    response = as_client.get("/api/directory/therapists?jurisdiction=US-NY&specialtee=anxiety")
+    assert response.status_code == 422
+    assert "Unknown search filter" in response.json()["detail"]
+
+
 def test_search_page_first_visit_asks_where_you_are(client):
     response = client.get("/therapists/")
     assert response.status_code == 200
@@ -59,7 +72,12 @@ def test_search_page_htmx_returns_the_partial_with_out_of_band_count(client, mak
 
 @pytest.mark.parametrize(
     "query",
-    ["jurisdiction=US-NY&specialty=astrology", "jurisdiction=US-NY&page=100000", "jurisdiction=US-NY&foo=1", "q=x"],
+    [
+        "jurisdiction=US-NY&specialty=astrology",
+        "jurisdiction=US-NY&page=100000",
+        "jurisdiction=US-NY&page=1&page=2",
+        "q=x",
+    ],
 )
 def test_search_page_bad_input_is_a_400_with_a_message(client, query):
     response = client.get(f"/therapists/?{query}")

@@ -179,7 +179,7 @@ def test_cancel_page_shows_terms_then_cancels(as_client, practice, ready_client)
     appointment.refresh_from_db()
     assert appointment.status == Status.CANCELLED and appointment.cancel_reason == "travel"
     again = as_client.post(reverse("appointment_cancel", args=[appointment.pk]), {"reason": ""})
-    assert again.status_code == 400 and "cancelled" in again.content.decode()
+    assert again.status_code == 409 and "cancelled" in again.content.decode()
 
 
 def test_reschedule_page_moves_the_appointment(as_therapist, practice, ready_client):
@@ -354,6 +354,32 @@ def test_settings_save_types_and_policy(as_therapist, practice):
     data["policy-offers_in_person"] = "on"
     bad = as_therapist.post(reverse("schedule_settings"), data)
     assert bad.status_code == 400 and "address" in bad.content.decode()
+
+
+def test_a_negative_late_cancellation_fee_is_refused_and_the_old_one_kept(as_therapist, practice):
+    data = {
+        f"types-{k}_{f}": v
+        for k in ("intake", "therapy", "check_in")
+        for f, v in (("minutes", "50"), ("price", "90.00"), ("active", "on"))
+    }
+    data.update({f"policy-{name}": value for name, value in POLICY_FORM.items()} | {"policy-late_cancel_fee": "-1"})
+    response = as_therapist.post(reverse("schedule_settings"), data)
+    assert response.status_code == 400
+    assert "cannot be negative" in response.content.decode()
+    assert SchedulingPolicy.objects.get(therapist=practice).late_cancel_fee >= 0
+
+
+POLICY_FORM = {
+    "buffer_minutes": "15",
+    "min_notice_hours": "12",
+    "horizon_days": "30",
+    "max_per_day": "5",
+    "max_per_week": "20",
+    "slot_step_minutes": "30",
+    "late_cancel_hours": "48",
+    "late_cancel_fee": "25",
+    "offers_video": "on",
+}
 
 
 @pytest.mark.parametrize("name", ["schedule_week", "schedule_hours", "schedule_time_off", "schedule_settings"])

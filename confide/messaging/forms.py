@@ -29,7 +29,7 @@ class MessageForm(forms.Form):
         label="Message",
         required=False,
         max_length=MAX_CHAT_CHARS,
-        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "data-max-chars": MAX_CHAT_CHARS}),
     )
     attachment = forms.FileField(
         label="Attach an image or PDF (optional)",

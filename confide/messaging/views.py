@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from confide.accounts.models import Role
@@ -97,6 +98,7 @@ def _conversation_page(request: HttpRequest, conv: Conversation, form: MessageFo
         "last_version": max((m.version_seq for m in history), default=0),
         "crisis": _crisis_resources(request.user) if show_crisis else None,
         "edit_window_s": int(EDIT_WINDOW.total_seconds()),
+        "editable_since": timezone.now() - EDIT_WINDOW,  # older messages show no Edit link at all
         "presence_ttl_s": presence_ttl_seconds(),
         "reply_hours": reply_settings_for(conv.therapist).reply_within_hours,
     }

@@ -119,3 +119,49 @@ def test_a_peer_whose_server_died_without_a_goodbye_is_shown_offline_after_its_p
     monkeypatch.setattr(consumers.ChatConsumer, "_announce", silent)
     other_context.close()
     expect(client_page.locator("[data-presence]")).to_contain_text("is offline", timeout=5_000)
+
+
+def test_a_message_the_server_will_never_take_comes_back_to_the_box_without_a_retry(
+    asgi_page, asgi_live_server, conversation, client_user
+):
+    """Too long for a chat message: refused before sending; and if the page's check is bypassed, the
+    server's refusal gives the text back instead of a Retry that can never succeed."""
+    page = asgi_page
+    sign_in(page, client_user)
+    page.goto(f"/messages/{conversation.pk}/")
+    expect(page.locator("[data-connection]")).to_have_text("Live")
+    box = page.get_by_label("Message to Dr Tess Rivera")
+    long_text = "word " * 900 + "end"  # 4,503 characters; the limit is 4,000
+
+    page.evaluate("document.querySelector('[data-chat-form] textarea').removeAttribute('maxlength')")  # a paste tool
+    box.fill(long_text)
+    page.get_by_role("button", name="Send").click()
+    problem = page.locator("[data-chat-problem]")
+    expect(problem).to_contain_text("at most 4,000 characters long (this one has 4,503)")
+    expect(page.locator("[data-chat-log] li.msg")).to_have_count(0)
+
+    page.evaluate("document.querySelector('[data-chat-form] textarea').removeAttribute('data-max-chars')")
+    page.get_by_role("button", name="Send").click()
+    expect(problem).to_contain_text("can be at most 4,000 characters long. Your text is back in the box.")
+    expect(box).to_have_value(long_text)
+    expect(page.locator("[data-retry]")).to_have_count(0)
+    expect(page.locator("[data-chat-log] li.msg")).to_have_count(0)
+    assert Message.objects.count() == 0
+
+
+def test_a_live_message_shows_its_time_as_the_page_does_after_a_reload(
+    asgi_page, asgi_live_server, conversation, client_user
+):
+    client_user.time_zone = "Pacific/Auckland"  # far from the browser's and the server's zones
+    client_user.save(update_fields=["time_zone"])
+    page = asgi_page
+    sign_in(page, client_user)
+    page.goto(f"/messages/{conversation.pk}/")
+    expect(page.locator("[data-connection]")).to_have_text("Live")
+    page.get_by_label("Message to Dr Tess Rivera").fill("What time is it there?")
+    page.get_by_role("button", name="Send").click()
+    mine = page.locator("li.msg-mine").last
+    expect(mine.locator("[data-state]")).not_to_have_text("Sending…")
+    live_time = mine.locator("time").inner_text()
+    page.reload()
+    assert page.locator("li.msg-mine time").last.inner_text() == live_time

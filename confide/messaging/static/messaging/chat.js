@@ -12,6 +12,7 @@
   var log = root.querySelector("[data-chat-log]");
   var live = root.querySelector("[data-chat-live]");
   var form = root.querySelector("[data-chat-form]");
+  var textarea = form ? form.querySelector("textarea") : null;
   var connection = root.querySelector("[data-connection]");
   var presence = root.querySelector("[data-presence]");
   var typingLine = root.querySelector("[data-typing]");
@@ -119,9 +120,17 @@
     if (text !== undefined) node.textContent = text;
     return node;
   }
+  // Times as the server renders them ("23 Nov, 23:54", the person's chosen zone), not the browser's locale.
+  var timeFormat = (function () {
+    var options = { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", hourCycle: "h23" };
+    try {
+      return new Intl.DateTimeFormat("en-GB", Object.assign({ timeZone: root.dataset.timeZone || "UTC" }, options));
+    } catch (e) {
+      return new Intl.DateTimeFormat("en-GB", options);
+    }
+  })();
   function timeText(iso) {
-    var d = iso ? new Date(iso) : new Date();
-    return d.toLocaleString([], { day: "numeric", month: "short", hour: "2-digit", minute: "2-digit" });
+    return timeFormat.format(iso ? new Date(iso) : new Date());
   }
   function setBody(node, text) {
     var body = node.querySelector(".msg-body");
@@ -301,11 +310,31 @@
     item.el.querySelector(".msg-meta").appendChild(button);
     announce("Your message was not delivered. Use the Retry button.");
   }
+  function refused(key, why) {
+    // The server will never accept this text as it is (too long, say): no Retry; give the text back to edit.
+    var item = outbox[key];
+    if (!item) return;
+    window.clearTimeout(item.timer);
+    delete outbox[key];
+    item.el.remove();
+    if (textarea && !textarea.value.trim()) textarea.value = item.frame.body;
+    showProblem(why + " Your text is back in the box.");
+  }
+  function showProblem(text) {
+    var problem = form && form.querySelector("[data-chat-problem]");
+    if (problem) { problem.textContent = text; problem.hidden = false; }
+    announce(text);
+    if (textarea) textarea.focus();
+  }
   function clearRetry(li) {
     var old = li.querySelector("[data-retry]");
     if (old) old.remove();
   }
   function errored(frame) {
+    if (frame.key && outbox[frame.key] && frame.code === "invalid") {
+      refused(frame.key, frame.message);
+      return;
+    }
     if (frame.key && outbox[frame.key]) {
       failed(frame.key, frame.message);
       if (frame.code === "rate_limited" && frame.retry_after) {
@@ -414,13 +443,20 @@
 
   // --- wiring -----------------------------------------------------------------------------------------
   if (form) {
-    var textarea = form.querySelector("textarea");
     var fileInput = form.querySelector("input[type=file]");
     form.addEventListener("submit", function (event) {
       if (fileInput && fileInput.files.length) return; // attachments go through the normal form post
       var body = textarea.value.trim();
       event.preventDefault();
       if (!body) { announce("Write a message first."); textarea.focus(); return; }
+      var limit = parseInt(textarea.dataset.maxChars || textarea.getAttribute("maxlength"), 10);
+      if (limit && body.length > limit) {
+        showProblem("A chat message can be at most " + limit.toLocaleString("en") + " characters long (this one has " +
+          body.length.toLocaleString("en") + "). Shorten it, or send a letter.");
+        return;
+      }
+      var problem = form.querySelector("[data-chat-problem]");
+      if (problem) problem.hidden = true;
       queue(body);
       textarea.value = "";
       textarea.focus();

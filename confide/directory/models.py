@@ -186,6 +186,14 @@ class TherapistProfile(models.Model):
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
         super().save(*args, **kwargs)
 
+    @property
+    def name_with_credentials(self) -> str:
+        """ "Chloe Nguyen, LMFT" — once, even when the name someone typed already ends with them."""
+        credentials = (self.credentials or "").strip()
+        if not credentials or self.display_name.rstrip().lower().endswith(credentials.lower()):
+            return self.display_name
+        return f"{self.display_name}, {credentials}"
+
     def card_terms(self, relation: str) -> list:
         """The terms a card shows: attached by search from its index row (no query), else the relation."""
         attached = getattr(self, "listed_terms", None)

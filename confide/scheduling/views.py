@@ -383,6 +383,12 @@ def appointment_reschedule(request: HttpRequest, appointment_id) -> HttpResponse
             return redirect("appointment_detail", appointment_id=appointment.pk)
     else:
         status = 200
+        if request.GET.get("start"):  # a time was chosen: confirm before moving (booking confirms too)
+            try:
+                chosen = _parse_instant(request.GET.get("start"))
+            except ValidationError as exc:
+                return _problem(request, " ".join(exc.messages))
+            context.update(chosen=chosen, chosen_label=format_local(chosen, zone))
     if appointment.is_active and appointment.start_at > now:
         found = available_slots(
             appointment.therapist,

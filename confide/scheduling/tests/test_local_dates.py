@@ -176,7 +176,7 @@ def test_booking_page_query_count_does_not_grow_with_the_days_or_slots_shown(
 
 
 def moves_offered(page: str) -> set[datetime]:
-    return {datetime.fromisoformat(s) for s in re.findall(r'name="start" value="([^"]+)"', page)}
+    return {datetime.fromisoformat(unquote(s)) for s in re.findall(r'href="\?start=([^"#]+)', page)}
 
 
 def reschedule(client, appointment, start):

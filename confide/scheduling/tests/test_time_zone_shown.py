@@ -73,7 +73,7 @@ def test_a_californian_who_never_chose_a_zone_sees_reschedule_times_in_los_angel
     appointment = video_at_two_in_new_york(lena, practice, day)
     page = logged_in(lena).get(reverse("appointment_reschedule", args=[appointment.pk])).content.decode()
 
-    assert f'aria-label="Move to {label(day, "05:00", "America/Los_Angeles")}">05:00</button>' in page
+    assert f'aria-label="Move to {label(day, "05:00", "America/Los_Angeles")}">05:00</a>' in page
     assert "Shown in your time zone: <strong>America/Los_Angeles</strong>" in page
 
 

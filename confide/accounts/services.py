@@ -123,6 +123,28 @@ def start_care(client: User, therapist: User) -> CareRelationship:
     return care
 
 
+def end_care(ctx: RequestContext, client: User, therapist: User, *, reason: str) -> bool:
+    """End the active care relationship between a client and a therapist, if there is one.
+
+    Called by scheduling when the client's only intake with the therapist is
+    cancelled before it took place: a therapist who never saw the client must
+    not keep their records, messages or safety alerts. True when one ended.
+    Side effect: audit event ``care.end`` with ``reason``.
+    """
+    with transaction.atomic():
+        care = (
+            CareRelationship.objects.select_for_update()
+            .filter(client=client, therapist=therapist, status=CareRelationship.Status.ACTIVE)
+            .first()
+        )
+        if care is None:
+            return False
+        care.status, care.ended_at = CareRelationship.Status.ENDED, timezone.now()
+        care.save(update_fields=["status", "ended_at", "updated_at"])
+        record_event(ctx, "care.end", object_type="care", object_id=care.pk, subject=client, reason=reason)
+    return True
+
+
 @dataclass(frozen=True)
 class IssuedToken:
     token: ApiToken

@@ -28,18 +28,19 @@ from confide.intake.triage import Recommendation
 
 
 def triage_for(ctx, client) -> Recommendation:
-    """The current recommendation from the latest intake and measures (audited ``triage.view``)."""
+    """The recommendation from the latest intake, measures and open safety events (audited ``triage.view``)."""
     from confide.intake import policies
     from confide.intake.measures import latest_facts
     from confide.intake.models import ResponseStatus
     from confide.intake.questionnaires import latest_intake
     from confide.intake.triage import evaluate, facts_from
     from confide.privacy.access import authorize
+    from confide.safety.escalation import highest_open_level
 
     authorize(ctx, policies.can_view_intake, client, action="triage.view", subject=client)
     intake = latest_intake(client)
     answers = intake.answers if intake and intake.status == ResponseStatus.COMPLETED else None
-    return evaluate(facts_from(answers, latest_facts(client)))
+    return evaluate(facts_from(answers, latest_facts(client), open_safety_level=highest_open_level(client)))
 
 
 __all__ = [

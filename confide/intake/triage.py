@@ -32,8 +32,15 @@ class Recommendation:
     rule_ids: list[str] = field(default_factory=list)
 
 
-def facts_from(intake_answers: dict[str, Any] | None, measures: dict[str, Any]) -> dict[str, Any]:
-    """Flatten what triage looks at. ``measures``: latest complete ``phq9_total``, ``phq9_item9``, … ."""
+def facts_from(
+    intake_answers: dict[str, Any] | None, measures: dict[str, Any], *, open_safety_level: str | None = None
+) -> dict[str, Any]:
+    """Flatten what triage looks at. ``measures``: latest complete ``phq9_total``, ``phq9_item9``, … .
+
+    ``open_safety_level``: the highest level of the client's open safety events
+    (``none`` / ``low`` / ``moderate`` / ``high``) — an unresolved risk outranks an
+    older, calmer questionnaire.
+    """
     answers = intake_answers or {}
     experiences = answers.get("experiences") or []
     if not isinstance(experiences, list):
@@ -47,6 +54,7 @@ def facts_from(intake_answers: dict[str, Any] | None, measures: dict[str, Any]) 
         "phq9_item9": measures.get("phq9_item9"),
         "gad7_total": measures.get("gad7_total"),
         "cssrs_risk": measures.get("cssrs_risk"),
+        "open_safety_event": open_safety_level,
     }
 
 

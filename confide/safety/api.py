@@ -35,6 +35,9 @@ class HelpNowOut(Schema):
     event_id: UUID
     level: str
     resources: dict[str, Any]
+    alerted: list[Literal["therapist", "on_call"]] = Field(
+        description="who was alerted: the client's therapist (if they have one) and/or on-call staff"
+    )
 
 
 class CloseIn(StrictSchema):
@@ -53,7 +56,8 @@ def _resources_dict(resources) -> dict[str, Any]:
 def help_now(request):
     event = escalation.request_help_now(context_from_request(request), request.auth)
     resources = _resources_dict(escalation.crisis_resources_for_client(request.auth))
-    return Status(201, HelpNowOut(event_id=event.pk, level=event.level, resources=resources))
+    alerted = escalation.who_was_told(event).alerted
+    return Status(201, HelpNowOut(event_id=event.pk, level=event.level, resources=resources, alerted=alerted))
 
 
 @router.get("/resources", response=dict[str, Any], auth=None, summary="Crisis lines for a country or region")

@@ -18,11 +18,13 @@ again only when it does.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from confide.accounts.models import CareRelationship, Role, User
@@ -106,13 +108,7 @@ def _merge(event: SafetyEvent, level: str, reasons: list[str], text: str) -> boo
 
 def alert_recipients(event: SafetyEvent) -> list[User]:
     """Treating therapists; plus on-call staff for a full escalation (or when there is no therapist)."""
-    therapists = list(
-        User.objects.filter(
-            care_as_therapist__client=event.client,
-            care_as_therapist__status=CareRelationship.Status.ACTIVE,
-            is_active=True,
-        ).distinct()
-    )
+    therapists = list(policies.treating_therapists(event.client))
     if event.is_full_escalation or not therapists:
         return therapists + [s for s in on_call_staff() if s not in therapists]
     return therapists
@@ -139,8 +135,10 @@ def _alert(event: SafetyEvent) -> None:
 
 
 def close_safety_event(ctx: RequestContext, event: SafetyEvent, note: str) -> SafetyEvent:
-    """The treating therapist closes an event with a follow-up note.
+    """Close an event with a follow-up note (``policies.can_close_safety_event``).
 
+    The treating therapist closes it; when the client has no therapist, on-call
+    staff do — otherwise nobody could, and it would stay open for ever.
     Side effects: audit event ``safety_event.close``; the event's alerts are
     marked read for everyone.
     """
@@ -174,6 +172,67 @@ def close_safety_event(ctx: RequestContext, event: SafetyEvent, note: str) -> Sa
         Alert.objects.filter(event=event, read_at__isnull=True).update(read_at=now)
         record_event(ctx, "safety_event.close", object_type="safety_event", object_id=event.pk, subject=event.client)
     return event
+
+
+@dataclass(frozen=True)
+class Told:
+    """Who has been (or would be) alerted about a client — what the client is told, and no more.
+
+    Why: a client without a therapist must never read "your therapist has been told".
+    """
+
+    therapist: bool = False
+    on_call: bool = False
+
+    @property
+    def anyone(self) -> bool:
+        return self.therapist or self.on_call
+
+    @property
+    def who(self) -> str:
+        """The subject of "… has been told": empty when nobody was alerted."""
+        if self.therapist and self.on_call:
+            return "Your therapist and our on-call team"
+        return "Your therapist" if self.therapist else "Our on-call team" if self.on_call else ""
+
+    @property
+    def verb(self) -> str:
+        return "have" if self.therapist and self.on_call else "has"
+
+    @property
+    def sentence(self) -> str:
+        if not self.anyone:
+            return "Nobody from our team could be reached right now."
+        return f"{self.who} {self.verb} been told."
+
+    @property
+    def alerted(self) -> list[str]:
+        return [name for name, told in (("therapist", self.therapist), ("on_call", self.on_call)) if told]
+
+
+def who_was_told(event: SafetyEvent) -> Told:
+    """Who this event actually alerted (its ``Alert`` rows), by role."""
+    roles = set(Alert.objects.filter(event=event).values_list("recipient__role", flat=True))
+    return Told(therapist=Role.THERAPIST in roles, on_call=Role.STAFF in roles)
+
+
+def who_would_be_told(client: User) -> Told:
+    """Who a full escalation for ``client`` would alert now (for the text beside the help button)."""
+    return Told(therapist=policies.treating_therapists(client).exists(), on_call=bool(on_call_staff()))
+
+
+def latest_open_escalation(client: User, *, since: datetime | None = None) -> SafetyEvent | None:
+    """The client's newest open moderate/high event (created after ``since``), if any."""
+    events = SafetyEvent.objects.filter(client=client, status=SafetyEvent.Status.OPEN).exclude(level=Level.LOW)
+    if since is not None:
+        events = events.filter(created_at__gte=since)
+    return events.order_by("-created_at").first()
+
+
+def highest_open_level(client: User) -> str:
+    """The highest level among the client's open events, ``"none"`` without any (a triage fact)."""
+    levels = SafetyEvent.objects.filter(client=client, status=SafetyEvent.Status.OPEN).values_list("level", flat=True)
+    return max(set(levels), key=lambda level: LEVEL_RANK[Level(level)], default="none")
 
 
 def request_help_now(ctx: RequestContext, client: User) -> SafetyEvent:
@@ -242,7 +301,27 @@ def events_visible_to(user: User, *, status: str | None = SafetyEvent.Status.OPE
 
 
 def unread_alert_count(user: User) -> int:
-    return Alert.objects.filter(recipient=user, read_at__isnull=True).count()
+    """Events with an unread alert: an event that rose (alerted twice) counts once."""
+    return Alert.objects.filter(recipient=user, read_at__isnull=True).values("event").distinct().count()
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    event: SafetyEvent
+    last_alerted_at: datetime
+    unread: bool
+
+
+def alerts_for(user: User, *, limit: int = 50) -> list[AlertRow]:
+    """The person's alerts, one row per event (newest alert first) — an event alerts again when it rises."""
+    grouped = list(
+        Alert.objects.filter(recipient=user)
+        .values("event")
+        .annotate(last=Max("created_at"), unread=Count("pk", filter=Q(read_at__isnull=True)))
+        .order_by("-last")[:limit]
+    )
+    events = SafetyEvent.objects.in_bulk([row["event"] for row in grouped])
+    return [AlertRow(events[row["event"]], row["last"], row["unread"] > 0) for row in grouped]
 
 
 def start_on_call(ctx: RequestContext) -> OnCallShift:

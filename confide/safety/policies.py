@@ -3,12 +3,13 @@
 The client's treating therapist sees everything about their client's events,
 including the triggering text. On-call staff (and, when nobody is on call, any
 staff member) see that an event exists, its level, source and status, so they
-can act — never the text, unless they open break-glass access.
+can act — never the text, unless they open break-glass access. The treating
+therapist closes an event; when the client has no therapist, on-call staff do.
 """
 
 from __future__ import annotations
 
-from confide.accounts.models import Role
+from confide.accounts.models import CareRelationship, Role, User
 from confide.accounts.policies import has_emergency_access, is_treating_therapist
 
 
@@ -22,6 +23,16 @@ def is_on_call(user) -> bool:
     return not current.exists() or current.filter(staff=user).exists()
 
 
+def treating_therapists(client):
+    """Active therapists in an active care relationship with the client (who is alerted and closes)."""
+    return User.objects.filter(
+        care_as_therapist__client=client,
+        care_as_therapist__status=CareRelationship.Status.ACTIVE,
+        role=Role.THERAPIST,
+        is_active=True,
+    ).distinct()
+
+
 def can_see_safety_event(user, event) -> bool:
     """Existence, level, source, status, time: the treating therapist and on-call staff."""
     return is_treating_therapist(user, event.client) or is_on_call(user)
@@ -33,8 +44,15 @@ def can_read_safety_details(user, event) -> bool:
 
 
 def can_close_safety_event(user, event) -> bool:
-    """The therapist owns the follow-up and closes the event with a note."""
-    return is_treating_therapist(user, event.client)
+    """The treating therapist owns the follow-up and closes the event with a note.
+
+    A client without a (active) therapist has nobody else to close it: on-call
+    staff, who were alerted and follow it up, own it then. Closing needs no
+    break-glass access (the note is written, not read); reading the reasons still does.
+    """
+    if is_treating_therapist(user, event.client):
+        return True
+    return is_on_call(user) and not treating_therapists(event.client).exists()
 
 
 def can_request_help(user, client) -> bool:

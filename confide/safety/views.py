@@ -31,10 +31,10 @@ def help_now(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if user is None:
             return redirect("account_login")
-        escalation.request_help_now(context_from_request(request), user)
-        messages.warning(
-            request, "We have alerted your therapist and our on-call team. Please also use the numbers below."
-        )
+        event = escalation.request_help_now(context_from_request(request), user)
+        told = escalation.who_was_told(event)
+        follow = "Please also use the numbers below." if told.anyone else "Please use the numbers below now."
+        messages.warning(request, f"{told.sentence} {follow}")
         return redirect("safety_help_now")
     form = CountryForm(request.GET or None)
     chosen = form.cleaned_data["country"] if form.is_valid() else ""
@@ -47,15 +47,12 @@ def help_now(request: HttpRequest) -> HttpResponse:
         resources = escalation.crisis_resources_for_client(user)
     else:
         resources = None
-    alerted = (
-        is_client
-        and SafetyEvent.objects.filter(
-            client=user, status=SafetyEvent.Status.OPEN, created_at__gte=timezone.now() - RECENT
-        )
-        .exclude(level="low")
-        .exists()
-    )
-    context = {"resources": resources, "form": form, "is_client": is_client, "alerted": alerted}
+    context = {"resources": resources, "form": form, "is_client": is_client, "told": None, "would_tell": None}
+    if is_client:
+        # Tell the client who was actually alerted — never a therapist they do not have.
+        recent = escalation.latest_open_escalation(user, since=timezone.now() - RECENT)
+        context["told"] = escalation.who_was_told(recent) if recent else None
+        context["would_tell"] = escalation.who_would_be_told(user)
     return render(request, "safety/help_now.html", context)
 
 
@@ -74,7 +71,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     record_event(ctx, "safety_event.list", object_type="safety_event")
     names = names_for_viewer(request.user, [event.client for event in events])
     rows = [(event, names[event.client_id]) for event in events]
-    my_alerts = Alert.objects.filter(recipient=request.user).select_related("event")[:50]
+    my_alerts = escalation.alerts_for(request.user)  # one line per event, even after it rose
     context = {"rows": rows, "alerts": my_alerts, "on_call": policies.is_on_call(request.user)}
     return render(request, "safety/alerts.html", context)
 
@@ -109,6 +106,7 @@ def _event_context(request: HttpRequest, event: SafetyEvent, details: bool, form
         "details": details,
         "shown_name": name_for_viewer(request.user, event.client),
         "can_close": event.is_open and policies.can_close_safety_event(request.user, event),
+        "has_therapist": policies.treating_therapists(event.client).exists(),
         "form": form,
     }
 

@@ -81,3 +81,54 @@ def test_client_message_is_supportive_and_names_no_rule():
 def test_garbage_facts_do_not_raise():
     result = evaluate(facts_from({"experiences": "voices", "hospitalisation": 3}, {"phq9_total": "lots"}))
     assert result.outcome == "in_person"  # a single string experience is still read
+
+
+# --- open safety events (triage-v2) -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("level", "outcome", "rule_ids"),
+    [
+        ("high", "in_person", ["open_safety_event_high"]),
+        ("moderate", "hybrid", ["open_safety_event_moderate"]),
+        ("low", "online", []),
+        ("none", "online", []),
+        (None, "online", []),
+    ],
+)
+def test_open_safety_event_level_sets_the_floor(level, outcome, rule_ids):
+    result = evaluate(facts_from(CALM_INTAKE, {"phq9_total": 3, "phq9_item9": 0}, open_safety_level=level))
+    assert (result.outcome, result.rule_ids) == (outcome, rule_ids)
+
+
+def test_open_high_safety_event_reason_tells_the_therapist_to_follow_it_up():
+    result = evaluate(facts_from(None, {}, open_safety_level="high"))
+    assert result.label == "Recommend in-person or a higher level of care"
+    assert result.reasons == [
+        "An open high-level safety event (urgent risk language, “I need help now” or a high C-SSRS) "
+        "has not been followed up and closed yet — see Safety alerts."
+    ]
+
+
+@pytest.mark.django_db
+def test_triage_card_counts_an_open_urgent_safety_event(care, as_therapist, client_user, therapist):
+    from django.urls import reverse
+
+    from confide.privacy.audit import RequestContext
+    from confide.safety import escalation
+
+    url = reverse("client_intake", kwargs={"client_id": client_user.pk})
+    assert "Online care suitable" in as_therapist.get(url).content.decode()
+    escalation.screen_client_text(
+        RequestContext(user=client_user),
+        client_user,
+        "I want to end my life and I have the pills here",
+        source="message",
+        source_ref="message:1",
+    )
+    page = as_therapist.get(url).content.decode()
+    assert "Triage: Recommend in-person or a higher level of care" in page
+    assert "No rule raised a concern" not in page and "An open high-level safety event" in page
+    event = escalation.events_visible_to(therapist).get()
+    escalation.close_safety_event(RequestContext(user=therapist), event, "Called the client, safety plan agreed.")
+    assert "Online care suitable" in as_therapist.get(url).content.decode()

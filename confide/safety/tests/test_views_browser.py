@@ -28,7 +28,7 @@ def test_client_presses_help_and_therapist_sees_the_alert(page, live_server, bro
     assert "988" in page.locator("main").inner_text()
     page.get_by_role("button", name="I need help now").click()
     page.wait_for_url("**/help/now/")
-    assert "have been told" in page.locator("main").inner_text()
+    assert "Your therapist has been told." in page.locator("main").inner_text()
     assert axe_violations(page) == []
     assert SafetyEvent.objects.filter(client=client).count() == 1
 

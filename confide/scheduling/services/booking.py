@@ -278,7 +278,8 @@ def cancel_appointment(ctx: RequestContext, appointment: Appointment, *, reason:
     """Cancel (client or therapist). A client inside the late window owes the fee recorded at booking.
 
     Side effects: audit ``appointment.cancel``; e-mails with a METHOD:CANCEL .ics;
-    the freed time is offered to the waitlist first; the availability summary refreshes.
+    the freed time is offered to the waitlist first; the availability summary refreshes;
+    cancelling the only intake ends the care relationship (``accounts.end_care``).
     """
     now = now or timezone.now()
     authorize(
@@ -299,8 +300,17 @@ def cancel_appointment(ctx: RequestContext, appointment: Appointment, *, reason:
         notify.appointment_changed(fresh, "cancelled")
         waitlist.offer_freed_time(fresh.therapist, fresh.start_at, fresh.end_at, now=now)
         notify.refresh_summary_after_commit(fresh.therapist)
+        _end_care_if_never_started(ctx, fresh)
         record_event(ctx, "appointment.cancel", object_type="appointment", object_id=fresh.pk, subject=fresh.client)
     return fresh
+
+
+def _end_care_if_never_started(ctx: RequestContext, cancelled: Appointment) -> None:
+    """Booking an intake started care; with nothing else booked or held, cancelling it ends care again."""
+    if cancelled.kind == AppointmentKind.INTAKE and rules.is_first_with(cancelled.client, cancelled.therapist):
+        from confide.accounts.services import end_care
+
+        end_care(ctx, cancelled.client, cancelled.therapist, reason="intake cancelled before it took place")
 
 
 def reschedule_appointment(

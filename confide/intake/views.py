@@ -25,8 +25,10 @@ from confide.intake.forms import ConsentForm, EmergencyPlanForm, IntakeForm, Mea
 from confide.intake.measures import latest_facts, schedule_for
 from confide.intake.models import MeasureResponse, ResponseStatus
 from confide.intake.plan import PLAN_FIELDS, plan_is_complete
+from confide.intake.policies import can_set_measure_schedule
 from confide.intake.questionnaires import intake_summary, latest_intake, missing_required
 from confide.intake.scoring import change_since_baseline
+from confide.privacy.access import authorize
 from confide.privacy.audit import context_from_request
 
 MEASURE_KEYS = ("phq9", "gad7", "cssrs")
@@ -286,6 +288,15 @@ def _schedule_form(client: User) -> MeasureScheduleForm:
 @require_POST
 def client_measure_schedule(request: HttpRequest, client_id) -> HttpResponse:
     client = _client_or_404(client_id)
+    if not can_set_measure_schedule(request.user, client):
+        # Refuse (404, audited) before reading the form: a bad form must not tell a stranger the client exists.
+        authorize(
+            context_from_request(request),
+            can_set_measure_schedule,
+            client,
+            action="measure_schedule.set",
+            subject=client,
+        )
     form = MeasureScheduleForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose when the questionnaires repeat (1–12 weeks).")

@@ -221,6 +221,16 @@ def test_measure_schedule_post_by_therapist_only(care, as_therapist, as_other_th
 
 
 @pytest.mark.django_db
+def test_measure_schedule_refuses_a_stranger_before_reading_the_form(care, as_other_therapist, client_user):
+    """A bad form from someone without access is the same 404 as a good one: no hint the client exists."""
+    from confide.privacy.models import AuditEvent
+
+    url = reverse("client_measure_schedule", kwargs={"client_id": client_user.pk})
+    assert as_other_therapist.post(url, {"mode": "nonsense", "interval_weeks": "99"}).status_code == 404
+    assert AuditEvent.objects.filter(action="measure_schedule.set", outcome="denied").count() == 1
+
+
+@pytest.mark.django_db
 def test_fhir_export_view_permissions(
     care, as_client, as_therapist, as_other_therapist, as_other_client, as_staff, client_user
 ):

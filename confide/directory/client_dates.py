@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.utils import timezone
 
 from confide.accounts.models import ClientProfile, Role
+from confide.core.times import zone_of
 
 DEFAULT_ZONE = "UTC"  # User.time_zone's default: "not chosen" as much as "UTC"
 
@@ -171,3 +172,16 @@ def reader_today(user, now: datetime | None = None) -> date:
     if getattr(user, "is_authenticated", False) and getattr(user, "role", None) == Role.CLIENT:
         return client_local_date(user, now)
     return timezone.localdate(now)
+
+
+def display_zone(person) -> ZoneInfo:
+    """The zone to show times to ``person`` in: the one they chose, else (a client) where they are, else UTC.
+
+    Why: ``time_zone`` defaults to "UTC", so a Californian client who never chose a zone would read
+    UTC times while booking judges their licence by the Los Angeles date. Their jurisdiction's zone —
+    the one ``client_local_date`` uses — is the better guess. Availability (scheduling) keeps using ``zone_of``.
+    """
+    own = zone_of(person)
+    if own.key != DEFAULT_ZONE or getattr(person, "role", None) != Role.CLIENT:
+        return own
+    return jurisdiction_zone(profile_jurisdiction(person))

@@ -9,14 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from confide.core.times import zone_of  # noqa: F401 — callers import it from here
+
 MAX_LOOKAHEAD_DAYS = 14
-
-
-def zone_of(user) -> ZoneInfo:
-    try:
-        return ZoneInfo(getattr(user, "time_zone", "") or "UTC")
-    except (KeyError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def is_working(prefs, zone: ZoneInfo, at: datetime) -> bool:

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from confide.accounts.models import Role
-from confide.directory.client_dates import DEFAULT_ZONE, jurisdiction_zone, profile_jurisdiction
+from confide.core.times import format_local, zone_of  # noqa: F401 — callers import them from here too
+from confide.directory.client_dates import display_zone  # noqa: F401 — callers import it from here too
 from confide.scheduling import slots
 from confide.scheduling.models import (
     ACTIVE_STATUSES,
@@ -52,11 +52,6 @@ class Slot:
     def label(self) -> str:
         """“Tue 3 Mar 2026, 15:00 (Europe/Berlin)” — always with the zone."""
         return format_local(self.start, self.viewer_zone)
-
-
-def format_local(instant: datetime, zone: ZoneInfo) -> str:
-    local = instant.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} ({zone.key})"
 
 
 def zone_or_error(name: str) -> ZoneInfo:
@@ -148,27 +143,6 @@ def load_rules(
         max_per_week=policy.max_per_week,
         booked_starts=tuple(s for s, _ in booked),
     )
-
-
-def zone_of(user) -> ZoneInfo:
-    """A person's own zone (their profile), UTC when unset or unknown."""
-    try:
-        return ZoneInfo(user.time_zone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def display_zone(person) -> ZoneInfo:
-    """The zone to show times to ``person`` in: the one they chose, else (a client) where they are, else UTC.
-
-    Why: ``time_zone`` defaults to "UTC", so a Californian client who never chose a zone would read
-    UTC times while booking judges their licence by the Los Angeles date. Their jurisdiction's zone —
-    the one ``client_local_date`` uses — is the better guess. Availability keeps using ``zone_of``.
-    """
-    own = zone_of(person)
-    if own.key != DEFAULT_ZONE or getattr(person, "role", None) != Role.CLIENT:
-        return own
-    return jurisdiction_zone(profile_jurisdiction(person))
 
 
 def _week_bounds(start: datetime, end: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:

@@ -151,3 +151,15 @@ def mark_recent_sign_in(http: Client) -> None:
         {"method": "password", "at": time.time(), "email": "", "reauthenticated": True}
     ]
     session.save()
+
+
+def download_my_data(http: Client) -> dict:
+    """A client's "Download my data" file, parsed (each app's export tests read their own section)."""
+    import json
+
+    from django.urls import reverse
+
+    mark_recent_sign_in(http)
+    response = http.post(reverse("data_export"))
+    assert response.status_code == 200
+    return json.loads(response.content)

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils.dateformat import format as date_format
 
-from confide.directory.client_dates import jurisdiction_zone
+from confide.directory.client_dates import display_zone, jurisdiction_zone
 
 register = template.Library()
 UTC = ZoneInfo("UTC")
@@ -27,8 +27,6 @@ def reader_zone(request, filters=None) -> ZoneInfo:
         return cached
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
-        from confide.scheduling.availability import display_zone
-
         zone = display_zone(user)
     elif filters is not None and getattr(filters, "jurisdiction", ""):
         zone = jurisdiction_zone(filters.jurisdiction)

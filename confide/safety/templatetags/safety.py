@@ -3,34 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django import template
+
+from confide.core.times import format_local, zone_of
 
 register = template.Library()
 
 
-def viewer_zone(viewer) -> ZoneInfo:
-    """The zone the viewer chose (UTC when unset or unknown).
-
-    Safety pages are for therapists and staff, for whom scheduling's
-    ``display_zone`` is exactly this; safety sits below scheduling, so it
-    cannot import it.
-    """
-    try:
-        return ZoneInfo(getattr(viewer, "time_zone", "") or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 @register.filter
 def local_time(instant: datetime | None, viewer) -> str:
-    """``Tue 14 Jan 2031, 18:30 (America/New_York)`` — the format of scheduling's ``format_local``."""
+    """``Tue 14 Jan 2031, 18:30 (America/New_York)`` in the viewer's own zone (therapists and staff read these)."""
     if instant is None:
         return ""
-    zone = viewer_zone(viewer)
-    local = instant.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} ({zone.key})"
+    return format_local(instant, zone_of(viewer))
 
 
 @register.simple_tag

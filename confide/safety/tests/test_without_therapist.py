@@ -76,20 +76,21 @@ def test_help_now_api_says_who_was_alerted(as_client, client_user, staff, therap
 
 
 @pytest.mark.django_db
-def test_cssrs_crisis_card_without_therapist_names_the_on_call_team(as_client, client_user, staff):
+@pytest.mark.parametrize(
+    ("with_therapist", "told"),
+    [
+        (False, "Our on-call team has been told"),
+        (True, "Your therapist and our on-call team have been told"),
+    ],
+)
+def test_cssrs_crisis_card_names_who_was_really_told(request, as_client, client_user, staff, with_therapist, told):
+    if with_therapist:
+        request.getfixturevalue("care")
     data = {**dict.fromkeys(PHQ9_ITEMS, "0"), "q9": "1", "submit": "1"}
     as_client.post(reverse("intake_measure", kwargs={"key": "phq9"}), data)
     page = as_client.get(reverse("intake_measure", kwargs={"key": "cssrs"})).content.decode()
-    assert "Our on-call team has been told that you may be going through a hard time." in page
-    assert "therapist has been told" not in page.lower()
-
-
-@pytest.mark.django_db
-def test_cssrs_crisis_card_with_therapist_names_both(care, as_client, staff):
-    data = {**dict.fromkeys(PHQ9_ITEMS, "0"), "q9": "2", "submit": "1"}
-    as_client.post(reverse("intake_measure", kwargs={"key": "phq9"}), data)
-    page = as_client.get(reverse("intake_measure", kwargs={"key": "cssrs"})).content.decode()
-    assert "Your therapist and our on-call team have been told that you may be going through a hard time." in page
+    assert f"{told} that you may be going through a hard time." in page
+    assert with_therapist or "therapist has been told" not in page.lower()
 
 
 # --- 2. who closes the event ---------------------------------------------------------------

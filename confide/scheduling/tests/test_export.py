@@ -7,9 +7,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.urls import reverse
 
-from confide.core.testing.fixtures import mark_recent_sign_in
+from confide.core.testing.fixtures import download_my_data
 from confide.privacy.audit import RequestContext
 from confide.privacy.models import AuditEvent
 from confide.scheduling.models import AppointmentKind
@@ -21,16 +20,9 @@ pytestmark = pytest.mark.django_db
 NEW_YORK = ZoneInfo("America/New_York")
 
 
-def download(http) -> dict:
-    mark_recent_sign_in(http)
-    response = http.post(reverse("data_export"))
-    assert response.status_code == 200
-    return json.loads(response.content)
-
-
 def test_export_lists_appointments_in_the_clients_zone(as_client, ready_client, practice):
     booked = book(ready_client, practice, note="Prefer to talk about sleep")
-    scheduling = download(as_client)["scheduling"]
+    scheduling = download_my_data(as_client)["scheduling"]
     [row] = scheduling["appointments"]
     start, end = datetime.fromisoformat(row["start"]), datetime.fromisoformat(row["end"])
     assert (start, end) == (booked.start_at, booked.end_at)
@@ -49,7 +41,7 @@ def test_export_lists_appointments_in_the_clients_zone(as_client, ready_client, 
 def test_export_shows_cancellation_and_its_reason(as_client, ready_client, practice):
     booked = book(ready_client, practice)
     cancel_appointment(RequestContext(user=ready_client), booked, reason="Travelling that week")
-    [row] = download(as_client)["scheduling"]["appointments"]
+    [row] = download_my_data(as_client)["scheduling"]["appointments"]
     assert (row["status"], row["cancelled_by"], row["cancel_reason"]) == ("Cancelled", "you", "Travelling that week")
     assert row["cancelled_at"] is not None
 
@@ -61,7 +53,7 @@ def test_export_leaves_out_another_clients_appointments(
     mine = book(ready_client, practice, slots[0])
     book(ready_other_client, practice, slots[3], note="Olive's private note")
     book(ready_other_client, other_practice, note="Olive again")
-    data = download(as_client)
+    data = download_my_data(as_client)
     assert [datetime.fromisoformat(a["start"]) for a in data["scheduling"]["appointments"]] == [mine.start_at]
     assert "Olive" not in json.dumps(data, ensure_ascii=False)
     assert "Dr Omar Haddad" not in json.dumps(data, ensure_ascii=False)
@@ -70,19 +62,13 @@ def test_export_leaves_out_another_clients_appointments(
 def test_export_audits_each_appointment(as_client, ready_client, practice):
     book(ready_client, practice)
     book(ready_client, practice, kind=AppointmentKind.THERAPY)
-    download(as_client)
+    download_my_data(as_client)
     assert AuditEvent.objects.filter(action="appointment.export", subject_ref=str(ready_client.pk)).count() == 2
 
 
-@pytest.mark.parametrize("persona", ["as_therapist", "as_staff"])
-def test_export_of_appointments_is_refused_to_clinicians(request, ready_client, practice, persona):
-    book(ready_client, practice, note="Prefer to talk about sleep")
-    http = request.getfixturevalue(persona)
-    mark_recent_sign_in(http)
-    response = http.post(reverse("data_export"))
-    assert response.status_code == 403
-    assert b"Prefer to talk" not in response.content
-
-
 def test_export_of_client_without_appointments_has_empty_sections(as_client):
-    assert download(as_client)["scheduling"] == {"time_zone": "America/New_York", "appointments": [], "waitlist": []}
+    assert download_my_data(as_client)["scheduling"] == {
+        "time_zone": "America/New_York",
+        "appointments": [],
+        "waitlist": [],
+    }

@@ -19,10 +19,8 @@ from django.utils import timezone
 
 from confide.accounts.models import Role
 from confide.core.testing.fixtures import logged_in, make_user
-from confide.privacy.audit import RequestContext
 from confide.scheduling.models import AppointmentKind, JurisdictionRule, Status
-from confide.scheduling.services.booking import book_appointment
-from confide.scheduling.tests.conftest import license_therapist, open_practice, sign_consent, type_of
+from confide.scheduling.tests.conftest import book_at, license_therapist, open_practice, sign_consent
 
 pytestmark = pytest.mark.django_db
 
@@ -54,14 +52,12 @@ def at(day: date, hour: int) -> datetime:
 
 
 def book(client, therapist, start, modality, kind=AppointmentKind.THERAPY):
-    return book_appointment(
-        RequestContext(user=client),
-        client=client,
-        therapist=therapist,
-        appointment_type=type_of(therapist, kind),
-        start_at=start,
-        modality=modality,
-    )
+    return book_at(client, therapist, start, modality=modality, kind=kind, now=timezone.now())
+
+
+def audio_booking_page(client, therapist) -> str:
+    url = reverse("book_with_therapist", args=[therapist.pk])
+    return logged_in(client).get(url, {"modality": "audio", "from": chicago_day(1).isoformat()}).content.decode()
 
 
 def offered_starts(page: str) -> set[datetime]:
@@ -90,14 +86,7 @@ def test_a_booked_video_session_opens_audio_from_its_end_and_not_before(ari, ark
 
 def test_the_booking_page_offers_audio_only_from_the_video_sessions_end(ari, arkansas_practice):
     video = book(ari, arkansas_practice, at(chicago_day(3), 10), "video", kind=AppointmentKind.INTAKE)
-    page = (
-        logged_in(ari)
-        .get(
-            reverse("book_with_therapist", args=[arkansas_practice.pk]),
-            {"modality": "audio", "from": chicago_day(1).isoformat()},
-        )
-        .content.decode()
-    )
+    page = audio_booking_page(ari, arkansas_practice)
 
     offered = offered_starts(page)
     assert offered, "audio is offered after the video session"
@@ -111,14 +100,7 @@ def test_the_booking_page_offers_audio_only_from_the_video_sessions_end(ari, ark
 def test_a_completed_video_session_opens_audio_on_every_day(ari, arkansas_practice):
     video = book(ari, arkansas_practice, at(chicago_day(3), 10), "video", kind=AppointmentKind.INTAKE)
     type(video).objects.filter(pk=video.pk).update(status=Status.COMPLETED)  # as if it had taken place
-    page = (
-        logged_in(ari)
-        .get(
-            reverse("book_with_therapist", args=[arkansas_practice.pk]),
-            {"modality": "audio", "from": chicago_day(1).isoformat()},
-        )
-        .content.decode()
-    )
+    page = audio_booking_page(ari, arkansas_practice)
 
     assert at(chicago_day(2), 10) in offered_starts(page)
     assert "Audio call is not available" not in page

@@ -7,11 +7,14 @@ sentence a person can read; bad input is 422, never 500.
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from confide.accounts.api import router as accounts_router
@@ -39,6 +42,33 @@ class TokenAuth(HttpBearer):
         return user
 
 
+class StrictJSONParser(Parser):
+    """JSON bodies whose text can be stored: half a surrogate pair is refused with 400, not a 500 later.
+
+    JSON can carry a lone surrogate (``"\\ud800"``); Python keeps it in a ``str``
+    that cannot be encoded as UTF-8, so the encryption of a PHI field, or the
+    database, failed with a server error long after validation had passed.
+    django-ninja answers any parse error with 400 "Cannot parse request body".
+    """
+
+    def parse_body(self, request):
+        data = json.loads(request.body)
+        _refuse_unstorable(data)
+        return data
+
+
+def _refuse_unstorable(value) -> None:
+    if isinstance(value, str):
+        value.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_unstorable(key)
+            _refuse_unstorable(item)
+    elif isinstance(value, list):
+        for item in value:
+            _refuse_unstorable(item)
+
+
 api = NinjaAPI(
     title="Confide API",
     version="1",
@@ -46,6 +76,7 @@ api = NinjaAPI(
     "access token (Authorization: Bearer cfd_…).",
     auth=[TokenAuth(), SessionAuth()],  # token first: SessionAuth's CSRF check would refuse token POSTs
     urls_namespace="api",
+    parser=StrictJSONParser(),
 )
 
 

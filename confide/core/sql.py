@@ -10,7 +10,6 @@ process: there is no round trip to save and the helpers change nothing.
 
 from __future__ import annotations
 
-import json
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +19,8 @@ from functools import partial
 from typing import TypeVar
 
 from django.db import connection
+
+from confide.core import jsontext
 
 T = TypeVar("T")
 
@@ -104,7 +105,7 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple], *, retu
     parses a statement's placeholders in Python and caches that only up to 50
     parameters, so a ten-row insert of fourteen columns spent more CPU in the
     client than the server spent storing it; the JSON form is one constant
-    statement and one ``json.dumps``. SQLite (in-process): multi-row VALUES.
+    statement and one JSON text (``confide.core.jsontext``). SQLite (in-process): multi-row VALUES.
 
     ``returning``: columns to read back (``RETURNING``); the returned function
     gives those rows, in no promised order (match them on a unique column).
@@ -115,7 +116,7 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple], *, retu
     names = ", ".join(columns)
     tail = f" RETURNING {returning}" if returning else ""
     if connection.vendor == "postgresql":
-        payload = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=_json_value)
+        payload = jsontext.dumps([dict(zip(columns, row, strict=True)) for row in rows])
         sql = f"INSERT INTO {table} ({names}) SELECT {names} FROM json_populate_recordset(NULL::{table}, %s){tail}"  # noqa: S608
         params: list = [payload]
     else:
@@ -126,14 +127,6 @@ def insert_rows(table: str, columns: tuple[str, ...], rows: list[tuple], *, retu
         return started(sql, params, list)
     execute_queued(sql, params)
     return lambda: []
-
-
-def _json_value(value):
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not a plain column value")
 
 
 def _sqlite_value(value):

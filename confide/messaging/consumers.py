@@ -24,6 +24,7 @@ from django.utils.functional import LazyObject, empty
 
 from confide.accounts.middleware import LAST_SEEN_KEY
 from confide.accounts.models import Role
+from confide.core import jsontext
 from confide.core.net import client_ip, user_agent
 from confide.core.sockets import NoPerFrameConnectionCheck
 from confide.messaging import dbpool, frames, policies, services
@@ -424,7 +425,7 @@ class ChatConsumer(NoPerFrameConnectionCheck, AsyncWebsocketConsumer):
         await self.channel_layer.group_send(self.conversation.group_name, {"type": event_type, **payload})
 
     async def _send_json(self, frame: dict) -> None:
-        await self._send_text(json.dumps(frame, separators=(",", ":")))
+        await self._send_text(jsontext.dumps(frame))
 
     async def _send_text(self, text: str) -> None:
         try:

@@ -9,13 +9,13 @@ holds message text in clear (``event_for``).
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.urls import reverse
 
+from confide.core import jsontext
 from confide.privacy.crypto import decrypt_text, encrypt_text
 
 log = logging.getLogger(__name__)
@@ -89,20 +89,20 @@ def event_for(frames: list[dict], layer) -> dict:
         (
             frame.get("sender") if frame.get("type") == "message" else None,
             frame.get("key"),
-            json.dumps(frame, separators=(",", ":")),
+            jsontext.dumps(frame),
         )
         for frame in frames
     )
     if isinstance(layer, InMemoryChannelLayer):
         return {"type": EVENT_TYPE, "items": items}
-    return {"type": EVENT_TYPE, "sealed": encrypt_text(json.dumps(items), context=EVENT_CONTEXT)}
+    return {"type": EVENT_TYPE, "sealed": encrypt_text(jsontext.dumps(items), context=EVENT_CONTEXT)}
 
 
 def opened(event: dict) -> list[tuple[str | None, str | None, str]]:
     """``(sender, key, socket text)`` of each frame of an event (raises if a sealed event cannot be opened)."""
     if "items" in event:
         return list(event["items"])
-    return [tuple(item) for item in json.loads(decrypt_text(event["sealed"], context=EVENT_CONTEXT))]
+    return [tuple(item) for item in jsontext.loads(decrypt_text(event["sealed"], context=EVENT_CONTEXT))]
 
 
 def publish(group: str, frames: list[dict]) -> None:

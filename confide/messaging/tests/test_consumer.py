@@ -224,6 +224,7 @@ def test_bad_frames_get_error_frames_and_the_socket_survives(conversation, clien
         errors = []
         for raw in [
             "{not json",
+            '{"type": "send", "key": "k-surrogate01", "body": "\\ud800"}',  # a lone surrogate cannot be stored
             "[1, 2]",
             json.dumps({"type": "launch_missiles"}),
             "x" * (MAX_FRAME_BYTES + 1),
@@ -247,6 +248,7 @@ def test_bad_frames_get_error_frames_and_the_socket_survives(conversation, clien
     errors, ack, delivered = run(scenario())
     assert [e["code"] for e in errors] == [
         "malformed_json",
+        "invalid",
         "malformed_frame",
         "unknown_type",
         "frame_too_large",
@@ -258,7 +260,8 @@ def test_bad_frames_get_error_frames_and_the_socket_survives(conversation, clien
         "binary_not_supported",
     ]
     assert all(e["message"].endswith((".", "”.")) for e in errors)
-    assert "4,000 characters" in errors[4]["message"]
+    assert "cannot be stored" in errors[1]["message"]
+    assert "4,000 characters" in errors[5]["message"]
     assert (ack["seq"], delivered["body"]) == (1, "still works")
 
 

@@ -62,6 +62,8 @@ def test_seq_is_monotonic_and_gapless(conversation, client_user, therapist):
         ("x" * 4001, "chat", "", "body"),
         ("letter text", "letter", "", "subject"),
         ("x" * 20_001, "letter", "S", "body"),
+        ("half a pair \ud800", "chat", "", "body"),  # JSON can carry it; UTF-8 cannot store it
+        ("letter text", "letter", "subject \udfff", "body"),
     ],
 )
 def test_bad_messages_are_refused_with_a_sentence(conversation, client_user, body, kind, subject, field):

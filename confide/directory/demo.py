@@ -15,7 +15,7 @@ PROFILES = {
         headline="Trauma-informed therapy in English and Spanish",
         bio="I help adults recover from trauma and anxiety using CPT, EMDR and a lot of warmth.",
         specialties=["trauma-ptsd", "anxiety", "depression"], approaches=["cpt", "emdr", "cbt"],
-        competencies=["bipoc-centred", "immigrant-refugee"], modalities=["video", "audio", "messaging"],
+        competencies=["bipoc-centred", "immigrant-refugee"], in_person_address="Upper West Side, Manhattan",
         licences=[("psychologist", "US-NY", False), ("psychologist", "US-PA", True)],
     ),
     "Ben Carter, LCSW": dict(
@@ -23,7 +23,7 @@ PROFILES = {
         headline="Practical help with stress, grief and big life changes",
         bio="Solution-focused and person-centred work for adults and couples, evenings available.",
         specialties=["grief", "stress", "relationships"], approaches=["solution-focused", "person-centred"],
-        competencies=["lgbtq-affirming", "veterans"], modalities=["video", "chat", "in-person"],
+        competencies=["lgbtq-affirming", "veterans"],
         insurance=["aetna", "bcbs"], licences=[("lcsw", "US-IL", False), ("lcsw", "US-NY", False)],
     ),
     "Chloe Nguyen, LMFT": dict(
@@ -31,7 +31,7 @@ PROFILES = {
         headline="Couples and family therapy that makes room for everyone",
         bio="Gottman-trained couples therapist; I also see teens and families.",
         specialties=["relationships", "identity", "anxiety"], approaches=["gottman", "ifs"],
-        competencies=["lgbtq-affirming"], modalities=["video"], populations=["couples", "families", "teens"],
+        competencies=["lgbtq-affirming"], populations=["couples", "families", "teens"],
         licences=[("lmft", "US-CA", False)],
     ),
     "Dr Dev Patel": dict(
@@ -39,11 +39,12 @@ PROFILES = {
         headline="OCD and anxiety, with exposure and response prevention",
         bio="Clinical psychologist in London specialising in OCD and health anxiety.",
         specialties=["ocd", "anxiety"], approaches=["exposure", "act", "cbt"],
-        competencies=["neurodiversity-affirming"], modalities=["video", "audio"],
+        competencies=["neurodiversity-affirming"],
         licences=[("gb-hcpc-psychologist", "GB", False)],
     ),
 }  # fmt: skip
-TERMS = ("specialties", "approaches", "populations", "competencies", "languages", "modalities", "insurance")
+# Session types and reply times are not here: scheduling's and messaging's demo settings publish them.
+TERMS = ("specialties", "approaches", "populations", "competencies", "languages", "insurance")
 
 
 def populate(people) -> None:

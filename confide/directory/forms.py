@@ -9,6 +9,7 @@ from confide.core.widgets import FastSelect
 from confide.directory import models, taxonomy
 from confide.directory.photos import MAX_UPLOAD_BYTES
 from confide.directory.search import SORTS, TERM_FILTERS
+from confide.directory.services import PUBLISHED_ELSEWHERE
 
 ANY = [("", "Any")]
 TERM_LABELS = {
@@ -61,10 +62,18 @@ class SearchForm(forms.Form):
         return [self[name] for name in TERM_FILTERS]
 
 
-MAX_REPLY_HOURS = 24 * 14  # two weeks: beyond that, say so in the bio instead
+TAXONOMY_FIELDS = ("specialties", "approaches", "populations", "competencies", "languages", "insurance")
 
 
 class ProfileForm(forms.ModelForm):
+    """What the therapist writes about themselves.
+
+    Session types and reply time are not here: the booking rules and the messaging settings govern
+    them, and the directory shows those (``services.PUBLISHED_ELSEWHERE``). A post that still carries
+    them (a page opened before they moved, a script) is refused with where to change them, rather than
+    saved without them as if it had worked.
+    """
+
     class Meta:
         model = models.TherapistProfile
         fields = [
@@ -80,42 +89,31 @@ class ProfileForm(forms.ModelForm):
             "populations",
             "competencies",
             "languages",
-            "modalities",
             "in_person_address",
             "insurance",
             "fee",
             "currency",
             "sliding_scale",
             "accepting_new_clients",
-            "response_time_hours",
         ]
-        widgets = {
-            name: forms.CheckboxSelectMultiple
-            for name in (
-                "specialties",
-                "approaches",
-                "populations",
-                "competencies",
-                "languages",
-                "modalities",
-                "insurance",
-            )
+        widgets = {name: forms.CheckboxSelectMultiple for name in TAXONOMY_FIELDS}
+        labels = {"fee": "Fee per session", "in_person_address": "Where in-person sessions happen (shown publicly)"}
+        help_texts = {
+            "in_person_address": "Shown only while your booking rules offer in-person sessions, e.g. a "
+            "neighbourhood. Booked clients get the full office address from your booking rules."
         }
-        labels = {"response_time_hours": "Typical reply time to messages (hours)", "fee": "Fee per session"}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in (
-            "specialties",
-            "approaches",
-            "populations",
-            "competencies",
-            "languages",
-            "modalities",
-            "insurance",
-        ):
+        for name in TAXONOMY_FIELDS:
             self.fields[name].queryset = self.fields[name].queryset.filter(active=True)
         self.fields["bio"].widget.attrs["rows"] = 8
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in sorted(set(self.data) & set(PUBLISHED_ELSEWHERE)):
+            self.add_error(None, PUBLISHED_ELSEWHERE[name])
+        return cleaned
 
     def clean_currency(self) -> str:
         """An ISO 4217 code: clients see it next to the fee ("140 ZZZ per session" helps nobody)."""
@@ -125,12 +123,6 @@ class ProfileForm(forms.ModelForm):
         if pycountry.currencies.get(alpha_3=code) is None:
             raise forms.ValidationError(f"“{code[:3]}” is not a currency code; use one such as USD, EUR or GBP.")
         return code
-
-    def clean_response_time_hours(self) -> int:
-        hours = self.cleaned_data["response_time_hours"]
-        if hours is not None and not 1 <= hours <= MAX_REPLY_HOURS:
-            raise forms.ValidationError(f"Give your usual reply time in hours, from 1 to {MAX_REPLY_HOURS}.")
-        return hours
 
 
 class PhotoForm(forms.Form):

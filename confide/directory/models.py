@@ -57,7 +57,12 @@ class Language(Term):
 
 
 class Modality(Term):
-    """How sessions happen: video, audio, live chat, messaging, in person."""
+    """How sessions happen: video, audio, live chat, messaging, in person.
+
+    A profile never chooses these itself: the bookable ones are published by scheduling from the
+    therapist's scheduling policy (what booking accepts), and ``messaging`` is listed for everyone
+    because letters come with every care relationship (see ``TherapistProfile.modalities``).
+    """
 
     class Meta(Term.Meta):
         verbose_name_plural = "modalities"
@@ -116,8 +121,30 @@ class Gender(models.TextChoices):
     UNSPECIFIED = "", "Prefer not to say"
 
 
+# What booking offers a therapist who has never saved a scheduling policy (the policy's field
+# defaults: video, audio call, live chat; in person needs an office address). Scheduling publishes
+# the real set whenever a policy or a profile is written; the synthetic seeder uses this directly
+# (bulk inserts send no signals). A scheduling test pins it to ``SchedulingPolicy``'s defaults.
+UNSET_POLICY_MODALITIES = ("video", "audio", "chat")
+# Letters (asynchronous messaging) come with every care relationship and cannot be switched off,
+# so every profile lists them; the reply time beside them is the messaging setting.
+ALWAYS_LISTED_MODALITIES = ("messaging",)
+# What the automatic reply promises a therapist who has never saved messaging settings
+# (``TherapistMessagingSettings.reply_within_hours``' default; a messaging test pins the two).
+DEFAULT_REPLY_HOURS = 24
+# Columns other apps own and write with UPDATE: a full save of a profile loaded earlier must not
+# write its stale copy back (see ``TherapistProfile.save``).
+PUBLISHED_COLUMNS = frozenset({"response_time_hours"})
+
+
 class TherapistProfile(models.Model):
-    """What a therapist tells prospective clients. Public unless staff hide it."""
+    """What a therapist tells prospective clients. Public unless staff hide it.
+
+    Two facts are not the therapist's to type here, because another setting already governs them
+    and the two could contradict each other in front of a client: how sessions can happen
+    (``modalities``, published by scheduling from the scheduling policy) and the typical reply time
+    (``response_time_hours``, published by messaging from the messaging settings).
+    """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="therapist_profile")
@@ -135,14 +162,24 @@ class TherapistProfile(models.Model):
     populations = models.ManyToManyField(Population, blank=True, related_name="profiles")
     competencies = models.ManyToManyField(Competency, blank=True, related_name="profiles")
     languages = models.ManyToManyField(Language, blank=True, related_name="profiles")
-    modalities = models.ManyToManyField(Modality, blank=True, related_name="profiles")
+    modalities = models.ManyToManyField(
+        Modality,
+        blank=True,
+        related_name="profiles",
+        editable=False,
+        help_text="Published from the scheduling policy (what booking accepts), plus messaging; never edited here.",
+    )
     insurance = models.ManyToManyField(InsurancePayer, blank=True, related_name="profiles")
     in_person_address = models.CharField(max_length=200, blank=True, help_text="Where in-person sessions happen")
     fee = models.PositiveIntegerField(default=0, help_text="Per session, whole currency units")
     currency = models.CharField(max_length=3, default="USD")
     sliding_scale = models.BooleanField(default=False)
     accepting_new_clients = models.BooleanField(default=True)
-    response_time_hours = models.PositiveSmallIntegerField(default=24, help_text="Typical reply time to messages")
+    response_time_hours = models.PositiveSmallIntegerField(
+        default=DEFAULT_REPLY_HOURS,
+        editable=False,
+        help_text="Typical reply time: published from the messaging settings (reply_within_hours); never edited here.",
+    )
     hidden = models.BooleanField(default=False, help_text="Hidden by staff: out of search and public pages")
     hidden_reason = models.CharField(max_length=200, blank=True)
     search_text = models.TextField(blank=True, editable=False, help_text="Lower-case name, headline and bio")
@@ -184,7 +221,20 @@ class TherapistProfile(models.Model):
         self.search_text = " ".join([self.display_name, self.headline, self.bio]).lower()
         if kwargs.get("update_fields") is not None:
             kwargs["update_fields"] = {*kwargs["update_fields"], "search_text"}
+        elif self._updates_existing_row(args, kwargs):
+            # Messaging rewrites the reply time with an UPDATE; an instance loaded before that must
+            # not put its old value back when the therapist saves their bio.
+            deferred = self.get_deferred_fields()  # as Django does: a partly loaded instance saves what it loaded
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in PUBLISHED_COLUMNS and f.attname not in deferred
+            ]
         super().save(*args, **kwargs)
+
+    def _updates_existing_row(self, args, kwargs) -> bool:
+        forced = args or kwargs.get("force_insert") or kwargs.get("force_update")
+        return not forced and not self._state.adding
 
     @property
     def name_with_credentials(self) -> str:
@@ -210,6 +260,11 @@ class TherapistProfile(models.Model):
     @property
     def card_modalities(self) -> list:
         return self.card_terms("modalities")
+
+    @property
+    def offers_in_person(self) -> bool:
+        """Booking accepts in-person sessions (so the public "where" is worth showing)."""
+        return any(term.slug == "in-person" for term in self.card_modalities)
 
     def is_open_soon(self, now=None) -> bool:
         """Accepting new clients and something open in the next 30 days (the no-ghost rule)."""

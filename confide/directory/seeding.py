@@ -4,6 +4,8 @@ Reproducible: the same ``seed`` gives the same people, licences and taxonomy
 choices (availability is relative to "now"). Rows are bulk-inserted, and
 accounts get unusable passwords (no hashing), so 100,000 therapists take
 about a minute. Seeded accounts use the reserved ``seed.confide.test`` domain.
+They have no scheduling policy or messaging settings, so their session types and
+reply time are the defaults booking and the automatic reply would use.
 """
 
 from __future__ import annotations
@@ -58,7 +60,9 @@ class Seeder:
         self.seed = seed
         self.places, self.place_weights = zip(*_jurisdictions(), strict=True)
         self.terms = {
-            rel: list(getattr(models.TherapistProfile, rel).field.related_model.objects.values_list("id", "name"))
+            rel: list(
+                getattr(models.TherapistProfile, rel).field.related_model.objects.values_list("id", "name", "slug")
+            )
             for rel in (
                 "specialties",
                 "approaches",
@@ -70,11 +74,12 @@ class Seeder:
             )
         }
         self.types = dict(models.LicenceType.objects.values_list("slug", "id"))
+        self.listed_modalities = {*models.UNSET_POLICY_MODALITIES, *models.ALWAYS_LISTED_MODALITIES}
         self.members = psypact_members()
         self.now = timezone.now()
         self.today = timezone.localdate()
 
-    def pick(self, rel: str, low: int, high: int) -> list[tuple[int, str]]:
+    def pick(self, rel: str, low: int, high: int) -> list[tuple[int, str, str]]:
         options = self.terms[rel]
         return self.rng.sample(options, min(len(options), self.rng.randint(low, high)))
 
@@ -100,20 +105,35 @@ class Seeder:
             "languages": list(
                 dict.fromkeys([t for t in self.terms["languages"] if t[1] == "English"] + self.pick("languages", 0, 2))
             ),
-            "modalities": self.pick("modalities", 1, 4),
             "insurance": self.pick("insurance", 0, 4),
         }
+        # Seeded therapists have no scheduling policy or messaging settings, so the directory shows what
+        # booking and the automatic reply would do for them: the defaults (UNSET_POLICY_MODALITIES,
+        # DEFAULT_REPLY_HOURS). The random draws that used to choose them are still made and dropped,
+        # so a seed gives the same people as before and benchmark figures stay comparable.
+        self.pick("modalities", 1, 4)  # dropped
+        terms["modalities"] = [t for t in self.terms["modalities"] if t[2] in self.listed_modalities]
         profile = self.profile(user, name, gender, terms)
         return user, profile, terms, self.licences(user)
 
     def profile(self, user, name: str, gender: str, terms: dict) -> models.TherapistProfile:
         rng = self.rng
-        spec = [n for _, n in terms["specialties"]]
-        approach = [n for _, n in terms["approaches"]] or ["CBT"]
+        spec = [n for _, n, _ in terms["specialties"]]
+        approach = [n for _, n, _ in terms["approaches"]] or ["CBT"]
         words = {"a": spec[0].lower(), "b": spec[-1].lower(), "c": approach[0]}
         open_at = None
         if rng.random() < 0.8:
             open_at = self.now + timedelta(hours=rng.randint(2, 24 * 40))
+        practice = {
+            "headline": rng.choice(HEADLINES).format(**words)[:140],
+            "bio": BIO.format(extra=self.fake.sentence(nb_words=12), **words),
+            "credentials": rng.choice(["PhD", "PsyD", "LCSW", "LMFT", "LPC", "MA", "MSW"]),
+            "years_in_practice": rng.randint(1, 35),
+            "fee": rng.randrange(60, 260, 5),
+            "sliding_scale": rng.random() < 0.3,
+            "accepting_new_clients": rng.random() < 0.85,
+        }
+        rng.choice([4, 12, 24, 48])  # the old reply-time draw, dropped (see ``person``)
         return models.TherapistProfile(
             id=uuid.uuid5(NAMESPACE, f"profile:{user.email}"),
             user=user,
@@ -121,14 +141,8 @@ class Seeder:
             display_name=name,
             pronouns={"woman": "she/her", "man": "he/him", "nonbinary": "they/them"}.get(gender, ""),
             gender=gender,
-            headline=rng.choice(HEADLINES).format(**words)[:140],
-            bio=BIO.format(extra=self.fake.sentence(nb_words=12), **words),
-            credentials=rng.choice(["PhD", "PsyD", "LCSW", "LMFT", "LPC", "MA", "MSW"]),
-            years_in_practice=rng.randint(1, 35),
-            fee=rng.randrange(60, 260, 5),
-            sliding_scale=rng.random() < 0.3,
-            accepting_new_clients=rng.random() < 0.85,
-            response_time_hours=rng.choice([4, 12, 24, 48]),
+            **practice,
+            response_time_hours=models.DEFAULT_REPLY_HOURS,
             soonest_open_at=open_at,
             has_evening=open_at is not None and rng.random() < 0.4,
             has_weekend=open_at is not None and rng.random() < 0.25,
@@ -179,7 +193,7 @@ def _insert(people: list) -> None:
             through = getattr(models.TherapistProfile, rel).through
             column = getattr(models.TherapistProfile, rel).field.m2m_reverse_name()
             through_rows.setdefault(rel, []).extend(
-                through(therapistprofile_id=profile.pk, **{column: term_id}) for term_id, _ in picked
+                through(therapistprofile_id=profile.pk, **{column: term_id}) for term_id, _, _ in picked
             )
     with transaction.atomic():
         User.objects.bulk_create([p[0] for p in people])

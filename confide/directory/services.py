@@ -22,7 +22,13 @@ from confide.core.jurisdictions import normalise_jurisdiction
 from confide.directory import policies, search_index
 from confide.directory.client_dates import client_local_date, jurisdiction_date
 from confide.directory.licensure import Decision, licensed_in_q, may_treat, may_treat_on_dates
-from confide.directory.models import Licence, LicenceType, TherapistProfile
+from confide.directory.models import (
+    ALWAYS_LISTED_MODALITIES,
+    Licence,
+    LicenceType,
+    Modality,
+    TherapistProfile,
+)
 from confide.privacy.access import authorize
 from confide.privacy.audit import RequestContext, record_event
 
@@ -37,6 +43,8 @@ __all__ = [
     "profile_for",
     "review_licence",
     "set_photo",
+    "set_reply_time",
+    "set_session_modalities",
     "update_availability_summary",
     "update_profile",
 ]
@@ -54,9 +62,15 @@ PROFILE_FIELDS = (
     "currency",
     "sliding_scale",
     "accepting_new_clients",
-    "response_time_hours",
 )
-TERM_FIELDS = ("specialties", "approaches", "populations", "competencies", "languages", "modalities", "insurance")
+TERM_FIELDS = ("specialties", "approaches", "populations", "competencies", "languages", "insurance")
+# Facts the profile shows but another setting governs: refused here with where to change them.
+PUBLISHED_ELSEWHERE = {
+    "modalities": "Session types are set in your booking rules (Schedule → Types, prices and rules): "
+    "the directory lists exactly what clients can book.",
+    "response_time_hours": "Your typical reply time is set in your messaging settings (Messages → Reply time, "
+    "working hours and automatic reply): the directory shows the same promise as your automatic reply.",
+}
 
 
 def new_slug(name: str) -> str:
@@ -81,9 +95,15 @@ def profile_for(therapist: User) -> TherapistProfile:
 def update_profile(ctx: RequestContext, profile: TherapistProfile, *, fields: dict, terms: dict) -> TherapistProfile:
     """Save the owner's edits. ``fields`` are plain columns, ``terms`` taxonomy querysets/lists.
 
-    Side effects: audit event ``directory.profile.update``. Raises ValidationError on bad values.
+    Session types and reply time are refused (``PUBLISHED_ELSEWHERE``): they are published by the
+    settings that govern them, so a caller that still sends them learns where they moved instead of
+    believing they were saved. Side effects: audit event ``directory.profile.update``. Raises
+    ValidationError on bad values.
     """
     authorize(ctx, policies.can_edit_therapist_profile, profile, action="directory.profile.update")
+    elsewhere = sorted((set(fields) | set(terms)) & set(PUBLISHED_ELSEWHERE))
+    if elsewhere:
+        raise ValidationError({name: PUBLISHED_ELSEWHERE[name] for name in elsewhere})
     unknown = set(fields) - set(PROFILE_FIELDS) | set(terms) - set(TERM_FIELDS)
     if unknown:
         raise ValidationError(f"Unknown profile fields: {', '.join(sorted(unknown))}.")
@@ -203,3 +223,28 @@ def update_availability_summary(
             **summary, open_slots_30d=max(0, int(open_slots_30d)), availability_updated_at=timezone.now()
         )
         search_index.update_availability(profile.pk, **summary)
+
+
+def set_session_modalities(therapist_id, bookable: list[str]) -> None:
+    """Scheduling tells the directory how sessions with this therapist can be booked (slugs such as
+    ``video``, ``in-person``); ``messaging`` is added because letters come with every care relationship.
+
+    The only writer of ``TherapistProfile.modalities``: called by scheduling whenever a policy or a
+    profile is written, inside the writer's transaction, so the card, the profile page and the search
+    filter (the index's ``tags_modalities``, rewritten by the m2m signal) agree with booking.
+    A therapist without a profile yet has nothing to update; the profile's creation publishes again.
+    """
+    profile = TherapistProfile.objects.filter(user_id=therapist_id).first()
+    if profile is None:
+        return
+    wanted = {*bookable, *ALWAYS_LISTED_MODALITIES}
+    profile.modalities.set(list(Modality.objects.filter(slug__in=wanted).values_list("pk", flat=True)))
+
+
+def set_reply_time(therapist_id, hours: int) -> None:
+    """Messaging tells the directory the reply time its automatic reply promises (cards and profile show it).
+
+    An UPDATE, not a save: the column is not in the search index, and ``TherapistProfile.save`` leaves it
+    alone, so the two writers never overwrite each other.
+    """
+    TherapistProfile.objects.filter(user_id=therapist_id).update(response_time_hours=hours, updated_at=timezone.now())

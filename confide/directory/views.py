@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from confide.accounts.models import Role
@@ -105,6 +105,7 @@ def profile_page(request: HttpRequest, slug: str) -> HttpResponse:
             "profile": profile,
             "licences": [lic for lic in licences if lic.expires_on >= today],
             "is_owner": _owns(request, profile),
+            **_settings_links(),
         },
     )
 
@@ -166,7 +167,19 @@ def _edit_context(profile, form, photo_form=None, licence_form=None) -> dict:
         "photo_form": photo_form or PhotoForm(),
         "licence_form": licence_form or LicenceForm(),
         "licences": Licence.objects.filter(therapist_id=profile.user_id).select_related("licence_type"),
+        **_settings_links(),
     }
+
+
+def _settings_links() -> dict:
+    """Where the facts this profile only shows are set (None when that app is not installed)."""
+    links = {}
+    for key, name in (("booking_rules_url", "schedule_settings"), ("reply_settings_url", "messaging_settings")):
+        try:
+            links[key] = reverse(name)
+        except NoReverseMatch:
+            links[key] = None
+    return links
 
 
 @login_required

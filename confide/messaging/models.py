@@ -154,8 +154,27 @@ def default_work_days() -> list[int]:
     return [0, 1, 2, 3, 4]
 
 
+class SettingsQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """A bulk UPDATE sends no signals: republish the directory's reply time when it changes it."""
+        if "reply_within_hours" not in kwargs:
+            return super().update(**kwargs)
+        therapist_ids = list(self.values_list("therapist_id", flat=True))
+        rows = super().update(**kwargs)
+        from confide.messaging.services.reply_settings import publish_reply_time
+
+        for therapist_id in therapist_ids:
+            publish_reply_time(therapist_id)
+        return rows
+
+
 class TherapistMessagingSettings(models.Model):
-    """A therapist's promise about replies: expected reply time, working hours, the automatic reply."""
+    """A therapist's promise about replies: expected reply time, working hours, the automatic reply.
+
+    ``reply_within_hours`` is the one place the typical reply time is set: the automatic reply promises
+    it and the directory shows it (published by ``services.reply_settings``). Without a row the field
+    defaults apply.
+    """
 
     therapist = models.OneToOneField(
         settings.AUTH_USER_MODEL, primary_key=True, on_delete=models.CASCADE, related_name="messaging_settings"
@@ -172,6 +191,8 @@ class TherapistMessagingSettings(models.Model):
         help_text="Optional opening sentence; the time to expect an answer and the crisis link are always added.",
     )
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SettingsQuerySet.as_manager()
 
     class Meta:
         ordering = ["therapist"]

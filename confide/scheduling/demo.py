@@ -33,6 +33,13 @@ HOURS = [
     (4, time(9), time(15)),
 ]
 SATURDAY = (5, time(9), time(13))
+# How each demo therapist (by position in core.demo.THERAPISTS) sees clients; the directory lists exactly this.
+OFFERS = [
+    {"offers_in_person": True, "office_address": "1 Demo Street, Suite 2"},  # video, audio, chat, in person
+    {},  # the defaults: video, audio call, live chat
+    {"offers_audio": False, "offers_chat": False},  # video only
+    {"offers_chat": False},  # video and audio call
+]
 
 
 def populate(people) -> None:
@@ -53,8 +60,8 @@ def populate(people) -> None:
         policy = SchedulingPolicy.objects.get(therapist=therapist)
         if not policy.late_cancel_fee:
             policy.late_cancel_fee = Decimal("40")
-            policy.offers_in_person = index == 0
-            policy.office_address = "1 Demo Street, Suite 2" if index == 0 else ""
+            for name, value in OFFERS[index % len(OFFERS)].items():
+                setattr(policy, name, value)
             policy.save()
     _book_intakes(people)
     for therapist in people.therapists:

@@ -121,8 +121,31 @@ class Modality(models.TextChoices):
 TELEHEALTH_MODALITIES = (Modality.VIDEO, Modality.AUDIO, Modality.CHAT)
 
 
+# Policy columns the directory's session types are published from (scheduling.listing).
+LISTED_POLICY_FIELDS = frozenset({"offers_video", "offers_audio", "offers_chat", "offers_in_person", "office_address"})
+
+
+class PolicyQuerySet(models.QuerySet):
+    def update(self, **kwargs) -> int:
+        """A bulk UPDATE sends no signals: republish the directory's session types when it changes them."""
+        if not LISTED_POLICY_FIELDS & kwargs.keys():
+            return super().update(**kwargs)
+        therapist_ids = list(self.values_list("therapist_id", flat=True))
+        rows = super().update(**kwargs)
+        from confide.scheduling import listing
+
+        for therapist_id in therapist_ids:
+            listing.publish(therapist_id)
+        return rows
+
+
 class SchedulingPolicy(TimeStamped):
-    """A therapist's own rules: balance (buffer, caps), notice, horizon, cancellation terms, modalities."""
+    """A therapist's own rules: balance (buffer, caps), notice, horizon, cancellation terms, modalities.
+
+    The one place a therapist says how sessions happen: booking enforces it, and the directory's
+    session types (card, profile, search filter) are published from it (``scheduling.listing``).
+    A therapist with no policy row is booked under these field defaults.
+    """
 
     therapist = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="scheduling_policy"
@@ -150,6 +173,8 @@ class SchedulingPolicy(TimeStamped):
     offers_in_person = models.BooleanField(default=False)
     office_address = models.CharField(max_length=300, blank=True, help_text="Where in-person sessions happen.")
 
+    objects = PolicyQuerySet.as_manager()
+
     class Meta:
         ordering = ["therapist"]
         verbose_name_plural = "scheduling policies"
@@ -165,6 +190,11 @@ class SchedulingPolicy(TimeStamped):
             Modality.IN_PERSON: self.offers_in_person,
         }
         return [modality for modality, offered in flags.items() if offered]
+
+    def bookable_modalities(self) -> list[str]:
+        """What booking can accept at all, before a jurisdiction's rules: offered, and in person only
+        with an office address (the same test as ``rules.modality_problem``)."""
+        return [m for m in self.offered_modalities() if m != Modality.IN_PERSON or self.office_address]
 
 
 class Status(models.TextChoices):

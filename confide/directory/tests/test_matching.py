@@ -7,6 +7,8 @@ from confide.privacy.access import AccessDenied
 from confide.privacy.audit import RequestContext
 from confide.privacy.models import AuditEvent
 
+from .conftest import offer_sessions
+
 pytestmark = pytest.mark.django_db
 
 
@@ -97,13 +99,15 @@ def test_matching_reasons_and_misses_explain_the_score(make_therapist):
 
 
 def test_matching_sql_score_equals_explained_score(make_therapist):
-    make_therapist("X", specialties=["ocd", "grief"], languages=["fr"], fee=50, has_weekend=True)
+    x = make_therapist("X", specialties=["ocd", "grief"], languages=["fr"], fee=50, has_weekend=True)
     given = answers(concerns=["ocd", "grief"], language="fr", max_fee=60, times=["weekends"], modality="video")
     from confide.directory.matching import candidates, score_expr
 
-    [match] = rank(given)
-    sql = candidates(given, __import__("datetime").date.today()).annotate(s=score_expr(given)).get().s
-    assert match.score == sql == 3 + 3 + 4 + 3 + 1
+    for offered, modality_points in ((["audio"], 0), (["video", "audio"], WEIGHTS["modality"])):
+        offer_sessions(x.user, offered)
+        [match] = rank(given)
+        sql = candidates(given, __import__("datetime").date.today()).annotate(s=score_expr(given)).get().s
+        assert match.score == sql == 3 + 3 + 4 + 3 + 1 + modality_points
 
 
 @pytest.mark.parametrize(

@@ -30,7 +30,7 @@ def test_search_filters_by_taxonomies_gender_and_fee(make_therapist):
     assert run(specialty="anxiety", language="es") == ["Anna"]
     assert run(gender="woman") == ["Anna", "Cleo"]
     assert run(max_fee="120") == ["Anna", "Bert"]
-    assert run(modality="video") == []
+    assert run(modality="in-person") == []  # nobody's booking rules offer it (the defaults do not)
 
 
 def test_search_availability_filters(make_therapist):

@@ -164,7 +164,6 @@ def test_therapist_edits_own_profile(as_therapist, therapist):
             "fee": 100,
             "currency": "USD",
             "accepting_new_clients": "on",
-            "response_time_hours": 24,
         },
     )
     assert response.status_code == 302

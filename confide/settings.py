@@ -23,6 +23,7 @@ from confide.core.env import (
     generated_secret,
     random_secret_key,
 )
+from confide.core.site_url import checked_site_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("CONFIDE_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -43,7 +44,15 @@ DATA_KEYS = env_secret("CONFIDE_DATA_KEYS") or generated_secret(DATA_DIR, "data_
 
 ALLOWED_HOSTS = env_list("CONFIDE_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CONFIDE_CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = env_str("CONFIDE_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Links in e-mails and calendar feeds. Without DEBUG, a missing or loopback value stops start-up once the
+# site answers to a name other than this machine's (confide/core/site_url.py); the demo answers to
+# 127.0.0.1/localhost only, where http://127.0.0.1:8000 is right.
+SITE_URL = checked_site_url(
+    env_str("CONFIDE_SITE_URL", ""),
+    debug=DEBUG,
+    allowed_hosts=ALLOWED_HOSTS,
+    csrf_trusted_origins=CSRF_TRUSTED_ORIGINS,
+)
 IDLE_MINUTES = env_int("CONFIDE_IDLE_MINUTES", 15, minimum=1, maximum=24 * 60)
 
 INSTALLED_APPS = [
@@ -75,7 +84,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "confide.core.security.UploadSizeLimitMiddleware",  # before anything (CSRF) reads the body
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -88,6 +96,8 @@ MIDDLEWARE = [
     "confide.core.security.SecurityHeadersMiddleware",
     "confide.accounts.middleware.IdleLockMiddleware",
     "confide.accounts.middleware.MfaRequiredMiddleware",
+    # Last: still before CSRF's process_view reads the body, and the 413 page knows the person (core/security.py).
+    "confide.core.security.UploadSizeLimitMiddleware",
 ]
 
 ROOT_URLCONF = "confide.urls"
@@ -268,8 +278,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 500
 UPLOAD_MAX_BYTES = env_int("CONFIDE_UPLOAD_MAX_MB", 10, minimum=1, maximum=100) * 1024 * 1024
 # Uploads (photos, attachments) are PHI until encrypted: every accepted upload stays in memory (never
-# a plain temporary file), and core.security.UploadSizeLimitMiddleware refuses bigger request bodies
-# before anything reads them. Set below, once the messaging limit is known.
+# a plain temporary file), and core.security.UploadSizeLimitMiddleware (with refuse_oversized_bodies under
+# ASGI) refuses bigger request bodies before anything reads them. Set below, once the messaging limit is known.
 
 # --- e-mail -----------------------------------------------------------------------
 globals().update(parse_email_url(env_str("CONFIDE_EMAIL_URL", "console:")))

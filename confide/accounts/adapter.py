@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import AUTHENTICATION_METHODS_SESSION_KEY, get_authentication_records
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.urls import reverse
 
@@ -10,6 +11,25 @@ from confide.privacy.crypto import decrypt_text, encrypt_text
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def login(self, request, user) -> None:
+        """Sign the person in; the password (and code) they just gave count as a recent authentication.
+
+        allauth records each step of a sign-in in the session, but its "recently
+        authenticated" check (``did_recently_reauthenticate``) only counts records
+        marked ``reauthenticated``, which only its re-authentication forms write. So a
+        clinician who had typed their password seconds earlier was asked for it again
+        by the two-factor set-up page our MFA gate sends them to. Marking the records
+        of the sign-in that has just completed fixes that at the source; each keeps
+        its own time, so sensitive pages still ask again once
+        ``ACCOUNT_REAUTHENTICATION_TIMEOUT`` has passed.
+        """
+        super().login(request, user)
+        records = get_authentication_records(request, user)
+        if records:
+            request.session[AUTHENTICATION_METHODS_SESSION_KEY] = [
+                {**record, "reauthenticated": True} for record in records
+            ]
+
     def get_login_redirect_url(self, request):
         return reverse("dashboard")
 

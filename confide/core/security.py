@@ -65,13 +65,56 @@ class SecurityHeadersMiddleware:
         return response
 
 
+MIB = 1024 * 1024
+BODY_METHODS = ("POST", "PUT", "PATCH")  # the requests whose body a view may read
+
+
+def _megabytes(size: int) -> str:
+    return f"{round(size / MIB, 1):g} MB"
+
+
+def upload_limit_message() -> str:
+    """The sentence for a request body larger than any accepted file."""
+    from django.conf import settings
+
+    files = max(settings.UPLOAD_MAX_BYTES, settings.MESSAGE_ATTACHMENT_MAX_BYTES)
+    return f"That upload is too large. Files can be at most {_megabytes(files)}."
+
+
+def form_data_limit_message() -> str:
+    """The sentence for form or JSON text over DATA_UPLOAD_MAX_MEMORY_SIZE (Django's RequestDataTooBig)."""
+    from django.conf import settings
+
+    files = max(settings.UPLOAD_MAX_BYTES, settings.MESSAGE_ATTACHMENT_MAX_BYTES)
+    return (
+        f"That is too much to send at once. Text in one form can be at most "
+        f"{_megabytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}, files at most {_megabytes(files)}."
+    )
+
+
+def too_large_response(request: HttpRequest, message: str) -> HttpResponse:
+    """413: JSON for the API and HTMX, otherwise the site's own page (the person's header, the limit)."""
+    from django.http import JsonResponse
+    from django.shortcuts import render
+
+    if request.path.startswith("/api/") or request.headers.get("HX-Request"):
+        return JsonResponse({"detail": message}, status=413)
+    return render(request, "errors/413.html", {"message": message}, status=413)
+
+
 class UploadSizeLimitMiddleware:
     """Refuse an upload larger than any allowed file before its body is read (413).
 
     Django writes uploads above FILE_UPLOAD_MAX_MEMORY_SIZE to a plain temporary
     file while parsing; an oversized photo or PDF is PHI that would touch the
     disk unencrypted before the form could reject it. Browsers send
-    Content-Length with every form post, so this check comes first.
+    Content-Length with every form post, so the declared length decides.
+
+    It sits last in MIDDLEWARE: no middleware reads the body in ``__call__`` (CSRF
+    reads the form in ``process_view``, after every ``__call__``), and by then the
+    session, user and HTMX flag are known, so the 413 page has the person's own
+    header and passes back through the security headers (CSP, no-store). Under
+    ASGI, :func:`refuse_oversized_bodies` keeps Django from reading the body first.
     """
 
     def __init__(self, get_response):
@@ -80,10 +123,8 @@ class UploadSizeLimitMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         from django.conf import settings
 
-        if request.method in ("POST", "PUT", "PATCH") and self._too_large(
-            request, settings.FILE_UPLOAD_MAX_MEMORY_SIZE
-        ):
-            return self._refuse(request, settings.FILE_UPLOAD_MAX_MEMORY_SIZE)
+        if request.method in BODY_METHODS and self._too_large(request, settings.FILE_UPLOAD_MAX_MEMORY_SIZE):
+            return too_large_response(request, upload_limit_message())
         return self.get_response(request)
 
     @staticmethod
@@ -94,12 +135,50 @@ class UploadSizeLimitMiddleware:
             return False  # Django itself rejects a malformed length
         return length > limit
 
-    @staticmethod
-    def _refuse(request: HttpRequest, limit: int) -> HttpResponse:
-        from django.http import JsonResponse
-        from django.shortcuts import render
 
-        message = f"That upload is too large. Files can be at most {limit // (1024 * 1024)} MB."
-        if request.path.startswith("/api/") or request.headers.get("HX-Request"):
-            return JsonResponse({"detail": message}, status=413)
-        return render(request, "errors/413.html", {"message": message}, status=413)
+def refuse_oversized_bodies(app):
+    """ASGI wrapper: a body declared larger than any accepted upload is never read.
+
+    Django's ASGI handler reads the whole body into a SpooledTemporaryFile before
+    any middleware runs, and the file moves to disk past FILE_UPLOAD_MAX_MEMORY_SIZE:
+    an oversized upload (PHI) would be written to disk unencrypted just to be
+    refused. Django gets an empty body instead, with the declared Content-Length,
+    so UploadSizeLimitMiddleware answers 413 as it does everywhere else.
+    """
+    from django.conf import settings
+
+    async def guarded(scope, receive, send):
+        if (
+            scope["type"] == "http"
+            and scope.get("method") in BODY_METHODS
+            and _declared_length(scope) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        ):
+            receive = _BodyNeverRead()
+        await app(scope, receive, send)
+
+    return guarded
+
+
+def _declared_length(scope) -> int:
+    for name, value in scope.get("headers") or []:
+        if name == b"content-length":
+            try:
+                return int(value)
+            except ValueError:
+                return 0
+    return 0
+
+
+class _BodyNeverRead:
+    """An ASGI ``receive`` that reports an empty body, then waits (Django listens for a disconnect meanwhile)."""
+
+    def __init__(self) -> None:
+        self.given = False
+
+    async def __call__(self) -> dict:
+        import asyncio
+
+        if not self.given:
+            self.given = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await asyncio.get_running_loop().create_future()  # until Django cancels the listener

@@ -50,6 +50,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def error_400(request, exception=None):
+    from django.core.exceptions import RequestDataTooBig
+
+    if isinstance(exception, RequestDataTooBig):
+        # Form or JSON text over DATA_UPLOAD_MAX_MEMORY_SIZE: say what is too large, and how large is allowed.
+        from confide.core.security import form_data_limit_message, too_large_response
+
+        return too_large_response(request, form_data_limit_message())
     return render(request, "errors/400.html", status=400)
 
 

@@ -82,6 +82,11 @@ def can_see_emergency_details(user, visit) -> bool:
     return can_manage_visit(user, visit) and join_problem(user, visit.appointment) == ""
 
 
+def can_view_visit_record(user, visit) -> bool:
+    """When an ended visit ran and how it was connected: its two participants (staff see no clinical record)."""
+    return is_participant(user, visit.appointment)
+
+
 def can_take_part(user, visit) -> bool:
     """Chat and report media state: either participant."""
     return is_participant(user, visit.appointment)

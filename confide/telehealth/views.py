@@ -11,12 +11,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from confide.accounts.models import Role
 from confide.accounts.services import name_for_viewer
+from confide.core.times import format_local, zone_of
 from confide.privacy.audit import context_from_request
 from confide.scheduling.models import Appointment
 from confide.telehealth import ice, policies
 from confide.telehealth.forms import StartVisitForm
 from confide.telehealth.models import Visit
-from confide.telehealth.services import lifecycle, live, readiness, tokens
+from confide.telehealth.services import lifecycle, live, readiness, record, tokens
 
 
 def _visit(request: HttpRequest, appointment_id) -> Visit:
@@ -32,6 +33,8 @@ def _visit(request: HttpRequest, appointment_id) -> Visit:
 def visit_room(request: HttpRequest, appointment_id) -> HttpResponse:
     """Waiting room, pre-call check and the call itself, in one page (so media failure falls back to chat here)."""
     visit = _visit(request, appointment_id)
+    if visit.state == Visit.State.ENDED:
+        return _ended_visit(request, visit)
     appointment, user = visit.appointment, request.user
     problem = policies.join_problem(user, appointment)
     ready = readiness.readiness_of(appointment.client)
@@ -67,6 +70,24 @@ def visit_room(request: HttpRequest, appointment_id) -> HttpResponse:
 
         context["crisis"] = crisis_resources_for_client(user)
     return render(request, "telehealth/room.html", context)
+
+
+def _ended_visit(request: HttpRequest, visit: Visit) -> HttpResponse:
+    """After the end, the same address shows when the visit actually ran and how it was connected (audited)."""
+    visit_record = record.visit_record(context_from_request(request), visit)
+    appointment, user = visit.appointment, request.user
+    zone = zone_of(user)
+    is_therapist = user.pk == appointment.therapist_id
+    context = {
+        "appointment": appointment,
+        "record": visit_record,
+        "zone": zone,
+        "started": format_local(visit_record.started_at, zone),
+        "ended": format_local(visit_record.ended_at, zone),
+        "booked": format_local(appointment.start_at, zone),
+        "other_name": name_for_viewer(user, appointment.client) if is_therapist else appointment.therapist.display_name,
+    }
+    return render(request, "telehealth/record.html", context)
 
 
 def _usual_jurisdiction(client) -> str:

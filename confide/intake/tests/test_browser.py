@@ -35,7 +35,7 @@ def test_cssrs_hides_follow_up_questions_until_yes_to_question_2(page, live_serv
     client = make_user("skip.client@example.test", "client", name="Ash")
     page.set_viewport_size({"width": 360, "height": 740})
     sign_in(page, client)
-    page.goto("/intake/check-in/cssrs/")
+    page.goto("/intake/check-in/wellbeing/")
     q3 = page.locator('fieldset[data-ask-if="q2=1"]').first
     assert not q3.is_visible()
     page.get_by_role("group", name=re.compile(r"^2\. Since last contact")).get_by_label("Yes").check()

@@ -4,4 +4,5 @@
 * ``tokens``: single-use join tokens for the signalling socket
 * ``live``: presence, media state and modality segments, in-session chat
 * ``readiness``: consent and emergency plan, the backup phone, the consent's fallback plan
+* ``record``: an ended visit as it actually ran (times, duration, modality segments)
 """

@@ -14,14 +14,39 @@ register = template.Library()
 
 @register.inclusion_tag("telehealth/_visit_link.html", takes_context=True)
 def visit_link(context, appointment) -> dict:
+    """Links to the visit: "Join visit" / "Open waiting room" while the room is open, "Visit record" once ended."""
     user = context.get("user")
-    show = (
-        user is not None
-        and policies.is_participant(user, appointment)
-        and policies.join_problem(user, appointment) == ""
-    )
+    participant = user is not None and policies.is_participant(user, appointment)
+    show = participant and policies.join_problem(user, appointment) == ""
     is_therapist = show and user.pk == appointment.therapist_id
-    return {"show": show, "appointment": appointment, "is_therapist": is_therapist}
+    ended = participant and not show and _visit_ended(appointment)
+    return {"show": show, "ended": ended, "appointment": appointment, "is_therapist": is_therapist}
+
+
+def _visit_ended(appointment) -> bool:
+    # Only a completed video/audio appointment can have an ended visit; join_problem has loaded it already.
+    if appointment.status != "completed" or appointment.modality not in policies.VISIT_MODALITIES:
+        return False
+    return policies.has_visit(appointment) and appointment.visit.state == "ended"
+
+
+@register.filter
+def clock(instant, zone) -> str:
+    """``18:30:05``: the instant's time of day in ``zone`` (the table around it names the zone)."""
+    return f"{instant.astimezone(zone):%H:%M:%S}"
+
+
+@register.filter
+def duration(seconds: int) -> str:
+    """``1 h 5 min``, ``12 min 40 s``, ``45 s``."""
+    seconds = int(seconds)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
 
 
 @register.simple_tag

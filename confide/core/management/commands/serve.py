@@ -6,12 +6,36 @@ services (docs/operations.md).
 
 from __future__ import annotations
 
+import ipaddress
+import os
 import signal
 import subprocess
 import sys
 import time
 
 from django.core.management.base import BaseCommand
+
+from confide.core.site_url import is_local_host
+
+
+def child_environment(environ: dict[str, str], host: str, port: int) -> dict[str, str]:
+    """The server's and worker's environment.
+
+    Serving on this machine only without ``CONFIDE_SITE_URL`` (``make run``, or the
+    demo on another port), links in e-mails name the address really served rather
+    than the default port 8000.
+    """
+    env = dict(environ)
+    if env.get("CONFIDE_SITE_URL", "").strip() or not is_local_host(host):
+        return env
+    try:
+        shown = "127.0.0.1" if ipaddress.ip_address(host.strip("[]")).is_unspecified else host
+    except ValueError:
+        shown = host  # localhost
+    if ":" in shown and not shown.startswith("["):
+        shown = f"[{shown}]"
+    env["CONFIDE_SITE_URL"] = f"http://{shown}:{port}"
+    return env
 
 
 class Command(BaseCommand):
@@ -23,7 +47,8 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1)
 
     def handle(self, *args, host: str, port: int, workers: int, **options):
-        worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"])  # noqa: S603
+        env = child_environment(dict(os.environ), host, port)
+        worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"], env=env)  # noqa: S603
         server = subprocess.Popen(  # noqa: S603 — fixed argv, no shell
             [
                 sys.executable,
@@ -41,7 +66,8 @@ class Command(BaseCommand):
                 # No permessage-deflate: compression next to secrets leaks lengths, and ~80 KB per socket.
                 "--ws-per-message-deflate",
                 "false",
-            ]
+            ],
+            env=env,
         )
         self.stdout.write(self.style.SUCCESS(f"Confide is running at http://{host}:{port}/  (Ctrl-C to stop)"))
         try:

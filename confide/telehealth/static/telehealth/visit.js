@@ -259,7 +259,7 @@
     peer_media: onPeerMedia,
     chat: onChat,
     crisis: function () { show("crisis", true); announce("Help is available right now: see the crisis support numbers on this page."); },
-    ended: function () { endLocally("The visit has ended. You can close this page."); },
+    ended: function () { endLocally("The visit has ended. You can close this page."); show("visit-ended", true); },
     replaced: function () { endLocally("This visit is open in another tab or window."); },
     pong: function () {},
     error: function (f) { if (f.code !== "peer_absent") setStatus(f.message); }

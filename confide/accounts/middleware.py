@@ -74,15 +74,19 @@ class MfaRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if self._needs_mfa(request, user):
+        path = request.path
+        exempt = path in MFA_EXEMPT_EXACT or path.startswith(MFA_EXEMPT_PREFIXES)
+        # Also read by templates: pages a clinician may open before enrolling (the enrolment page, the
+        # home page) must not link to, or poll, clinical pages that would refuse them.
+        request.mfa_pending = self._mfa_pending(user)
+        if request.mfa_pending and not exempt:
             return self._enrol_response(request)
         return self.get_response(request)
 
-    def _needs_mfa(self, request, user) -> bool:
+    @staticmethod
+    def _mfa_pending(user) -> bool:
+        """A therapist or staff member who has not enrolled a second factor yet."""
         if user is None or not user.is_authenticated or user.role not in (Role.THERAPIST, Role.STAFF):
-            return False
-        path = request.path
-        if path in MFA_EXEMPT_EXACT or path.startswith(MFA_EXEMPT_PREFIXES):
             return False
         from confide.accounts.policies import has_mfa
 

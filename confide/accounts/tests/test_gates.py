@@ -115,3 +115,17 @@ def test_repeated_failed_sign_ins_are_rate_limited(client, client_user):
     blocked = client.post(reverse("account_login"), {"login": client_user.email, "password": PASSWORD})
     assert "Too many failed login attempts" in blocked.content.decode()
     assert "_auth_user_id" not in client.session  # even the right password is refused for now
+
+
+@pytest.mark.parametrize("role", ["therapist", "staff"])
+def test_before_enrolling_a_clinician_sees_no_clinical_links_or_badge_poll(role):
+    http = logged_in(make_user(f"{role}-links@example.test", role, mfa=False))
+    mark_recent_sign_in(http)
+    page = http.get(reverse("mfa_activate_totp")).content.decode()
+    assert "data-badge-url" not in page  # its poll would be refused (403) every half minute
+    assert reverse("safety_alerts") not in page
+
+
+def test_after_enrolling_the_clinical_links_and_badge_are_back(as_therapist):
+    page = as_therapist.get(reverse("home")).content.decode()
+    assert "data-badge-url" in page and reverse("safety_alerts") in page

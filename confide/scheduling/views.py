@@ -227,6 +227,15 @@ def book_confirm(request: HttpRequest, therapist_id) -> HttpResponse:
         context = _confirm_context(request, therapist, data)
     except ValidationError as exc:
         return _problem(request, " ".join(exc.messages))
+    if request.method == "GET":  # a remembered link may name a way of meeting the therapist no longer offers
+        reason = rules.modality_problem(
+            context["policy"], None, therapist, context["modality"], context["start"].date(), ""
+        )
+        if reason:
+            messages.error(request, f"{context['modality_label']} is not available: {reason}")
+            return redirect(
+                f"{reverse('book_with_therapist', args=[therapist.pk])}?type={context['appointment_type'].pk}"
+            )
     form = NoteForm(request.POST or None)
     context["form"] = form
     if request.method == "POST" and form.is_valid():

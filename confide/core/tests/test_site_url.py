@@ -120,3 +120,53 @@ def test_serve_keeps_an_operators_setting_and_adds_none_for_a_public_bind():
         "https://t.example.org"
     )
     assert "CONFIDE_SITE_URL" not in child_environment({}, "192.0.2.10", 8000)
+
+
+def test_sigterm_stops_serve_and_both_of_its_children():
+    """systemd and Docker stop a service with SIGTERM; the server and worker must not outlive `serve`."""
+    import signal
+    import time
+
+    from confide.core.testing.services import _port_open, free_port, wait_for_port
+
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONFIDE_") or k == "CONFIDE_DATA_DIR"}
+    serve = subprocess.Popen(  # noqa: S603 — fixed argv
+        [sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env, start_new_session=True
+    )
+    try:
+        wait_for_port(port, serve, timeout=60)
+        children = _children_of(serve.pid)
+        assert len(children) == 2  # uvicorn and the task worker
+        serve.send_signal(signal.SIGTERM)
+        assert serve.wait(timeout=30) == 0
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and (_port_open("127.0.0.1", port) or any(map(_alive, children))):
+            time.sleep(0.2)
+        assert not _port_open("127.0.0.1", port)
+        assert not any(map(_alive, children))
+    finally:  # whatever happened, nothing of this test outlives it (the children share serve's session)
+        try:
+            os.killpg(serve.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        serve.wait(timeout=10)
+
+
+def _children_of(pid: int) -> list[int]:
+    import time
+
+    for _ in range(100):  # the children start just before the port opens; both are there by then
+        found = [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        if len(found) == 2:
+            return found
+        time.sleep(0.1)
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"

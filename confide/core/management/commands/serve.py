@@ -1,7 +1,7 @@
 """manage.py serve — uvicorn (HTTP + WebSockets) plus the background task worker.
 
-Ctrl-C stops both. Used by ``make run``; production runs the two as separate
-services (docs/operations.md).
+Ctrl-C or SIGTERM (what systemd, Docker and ``kill`` send) stops both. Used by
+``make run``; production runs the two as separate services (docs/operations.md).
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ def child_environment(environ: dict[str, str], host: str, port: int) -> dict[str
     return env
 
 
+class Stop(Exception):
+    """SIGTERM arrived: leave the wait loop and stop the children, as Ctrl-C does."""
+
+
+def _stop_on_sigterm(signum, frame) -> None:
+    raise Stop
+
+
 class Command(BaseCommand):
     help = "Serve Confide with uvicorn and run the background task worker; Ctrl-C stops both."
 
@@ -47,6 +55,9 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1)
 
     def handle(self, *args, host: str, port: int, workers: int, **options):
+        # Without this, SIGTERM ended this process alone: the server and worker lived on (their parent
+        # gone), kept the port, and the next start failed.
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
         env = child_environment(dict(os.environ), host, port)
         worker = subprocess.Popen([sys.executable, "manage.py", "db_worker"], env=env)  # noqa: S603
         server = subprocess.Popen(  # noqa: S603 — fixed argv, no shell
@@ -73,7 +84,7 @@ class Command(BaseCommand):
         try:
             while server.poll() is None and worker.poll() is None:
                 time.sleep(0.5)
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, Stop):
             pass
         finally:
             for process in (server, worker):

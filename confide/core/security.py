@@ -78,7 +78,8 @@ def upload_limit_message() -> str:
     from django.conf import settings
 
     files = max(settings.UPLOAD_MAX_BYTES, settings.MESSAGE_ATTACHMENT_MAX_BYTES)
-    return f"That upload is too large. Files can be at most {_megabytes(files)}."
+    # The largest limit of any form: a photo form takes less and says so, so this must not promise more.
+    return f"That upload is too large. No file over {_megabytes(files)} is accepted, and some forms take less."
 
 
 def form_data_limit_message() -> str:

@@ -44,3 +44,15 @@ def test_no_page_links_assets_from_another_origin(client):
     for url in [reverse("home"), reverse("privacy"), reverse("account_login"), reverse("get_help")]:
         html = client.get(url).content.decode()
         assert re.findall(r"(?:src|href)=\"(?:https?:)?//", html) == [], url
+
+
+def test_htmx_is_configured_for_the_csp(client):
+    """No eval, no injected <style>, no style attributes copied while a swap settles (all inline, all refused)."""
+    import json
+    import re
+
+    page = client.get("/").content.decode()
+    config = json.loads(re.search(r"<meta name=\"htmx-config\" content='([^']*)'>", page).group(1))
+    assert config["allowEval"] is False and config["includeIndicatorStyles"] is False
+    assert config["selfRequestsOnly"] is True
+    assert "style" not in config["attributesToSettle"]

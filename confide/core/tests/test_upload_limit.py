@@ -14,7 +14,7 @@ def test_oversized_api_post_gets_json_413(client, settings):
     limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
     response = client.post("/api/me", data=b"{}", content_type="application/json", CONTENT_LENGTH=str(limit + 1))
     assert response.status_code == 413
-    assert "at most" in response.json()["detail"]
+    assert "No file over" in response.json()["detail"]
 
 
 def test_every_allowed_upload_stays_in_memory(settings):
@@ -49,7 +49,7 @@ def test_the_413_page_of_a_signed_in_person_has_their_header_and_the_limit(as_cl
     response = _oversized_post(as_client, settings, reverse("profile"))
     assert response.status_code == 413
     page = response.content.decode()
-    assert f"Files can be at most {_file_limit_mb(settings)} MB." in page
+    assert f"No file over {_file_limit_mb(settings)} MB is accepted, and some forms take less." in page
     assert "Sign out" in page and reverse("dashboard") in page  # the signed-in header
     assert reverse("account_login") not in page
     assert response["Cache-Control"] == "no-store, private"  # like every signed-in page
@@ -61,7 +61,7 @@ def test_the_413_page_of_a_visitor_has_the_signed_out_header(client, settings):
     response = _oversized_post(client, settings)
     assert response.status_code == 413
     page = response.content.decode()
-    assert f"Files can be at most {_file_limit_mb(settings)} MB." in page
+    assert f"No file over {_file_limit_mb(settings)} MB is accepted, and some forms take less." in page
     assert reverse("account_login") in page and "Sign out" not in page
 
 

@@ -33,6 +33,8 @@ def test_visit_page_for_client_mints_one_token_and_shows_fallback_plan(as_client
 def test_visit_page_for_therapist_shows_emergency_plan_and_audits_the_read(as_therapist, appointment):
     page = as_therapist.get(room(appointment)).content.decode()
     assert "+1 518 555 0100" in page and "Robin" in page
+    # the consent's fallback is written to the client: the therapist reads it as what the client agreed to
+    assert "The client agreed to this in their telehealth consent:" in page
     actions = set(AuditEvent.objects.filter(actor=appointment.therapist).values_list("action", flat=True))
     assert {"visit.open", "visit.token", "visit.emergency_details", "emergency_plan.view"} <= actions
 

@@ -1,5 +1,6 @@
 """CONFIDE_SITE_URL: a production server with no (or a loopback) link address refuses to start; the demo starts."""
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -146,10 +147,8 @@ def test_sigterm_stops_serve_and_both_of_its_children():
         assert not _port_open("127.0.0.1", port)
         assert not any(map(_alive, children))
     finally:  # whatever happened, nothing of this test outlives it (the children share serve's session)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(serve.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         serve.wait(timeout=10)
 
 

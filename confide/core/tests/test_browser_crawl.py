@@ -9,7 +9,7 @@ from urllib.parse import urljoin, urlsplit
 
 import pytest
 
-from confide.core.testing.browser import axe_violations, sign_in
+from confide.core.testing.browser import axe_violations, sign_in, sign_in_with_session
 from confide.core.testing.fixtures import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -18,9 +18,11 @@ SKIP_PREFIXES = ("/accounts/logout", "/account/signed-out", "/admin/", "/api/", 
 MAX_PAGES = 40
 
 
-def _crawl(page, base_url: str, start: str) -> dict[str, int]:
-    """Breadth-first over same-origin links; returns {path: status}."""
+def _crawl(page, base_url: str, start: str) -> tuple[dict[str, int], dict[str, list]]:
+    """Breadth-first over same-origin links, running axe on each page as it is visited (one load a page);
+    returns ({path: status}, {path: axe violations} for the pages that have any)."""
     seen: dict[str, int] = {}
+    problems: dict[str, list] = {}
     queue = [start]
     while queue and len(seen) < MAX_PAGES:
         path = queue.pop(0)
@@ -32,18 +34,15 @@ def _crawl(page, base_url: str, start: str) -> dict[str, int]:
             target = urlsplit(urljoin(base_url + path, href))
             if target.netloc == urlsplit(base_url).netloc and not target.path.startswith(SKIP_PREFIXES):
                 queue.append(target.path)
-    return seen
-
-
-def _check_pages(page, live_server, start: str) -> dict[str, int]:
-    statuses = _crawl(page, live_server.url, start)
-    assert [p for p, s in statuses.items() if s >= 500] == []
-    problems = {}
-    for path in statuses:
-        page.goto(path)
         violations = axe_violations(page)
         if violations:
             problems[path] = violations
+    return seen, problems
+
+
+def _check_pages(page, live_server, start: str) -> dict[str, int]:
+    statuses, problems = _crawl(page, live_server.url, start)
+    assert [p for p, s in statuses.items() if s >= 500] == []
     assert problems == {}
     return statuses
 
@@ -67,7 +66,7 @@ def test_phone_width_dashboard_has_no_horizontal_scroll(browser_context, live_se
     browser_context.close()
     context = browser_context.browser.new_context(base_url=live_server.url, viewport={"width": 360, "height": 740})
     page = new_guarded_page(context, live_server.url)
-    sign_in(page, user)
+    sign_in_with_session(page, user)  # the form itself: test_signed_in_pages_... above, for each persona
     for path in ["/dashboard/", "/account/profile/", "/privacy/", "/"]:
         page.goto(path)
         overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")

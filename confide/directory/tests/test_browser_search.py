@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from confide.core.testing.browser import axe_violations
+from confide.core.testing.browser import axe_violations, sign_in_with_session
 from confide.core.testing.fixtures import make_user
 
 from .conftest import listed
@@ -34,15 +34,6 @@ def test_filtering_updates_results_url_and_count_accessibly(page, live_server):
     assert page.locator(".therapist-card h3").all_inner_texts() == ["Ana Anxiety"]
 
 
-def _sign_in_as(page, live_server, user) -> None:
-    from django.conf import settings
-
-    from confide.core.testing.fixtures import logged_in
-
-    session = logged_in(user).cookies[settings.SESSION_COOKIE_NAME].value
-    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}])
-
-
 @pytest.mark.parametrize(
     ("role", "paths"),
     [
@@ -58,7 +49,7 @@ def test_directory_pages_are_accessible_for_each_role(page, live_server, role, p
     from .conftest import add_licence
 
     add_licence(other, "US-CA", status="pending")
-    _sign_in_as(page, live_server, person)
+    sign_in_with_session(page, person, then=None)
     for path in paths:
         response = page.goto(path)
         assert (path, response.status) == (path, 200)

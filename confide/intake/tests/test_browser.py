@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from confide.core.testing.browser import axe_violations, sign_in
+from confide.core.testing.browser import axe_violations, sign_in_with_session
 from confide.core.testing.fixtures import make_user
 from confide.intake.models import MeasureResponse
 
@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def test_client_fills_phq9_on_a_360px_phone(page, live_server):
     client = make_user("phone.client@example.test", "client", name="Wren")
     page.set_viewport_size({"width": 360, "height": 740})
-    sign_in(page, client)
+    sign_in_with_session(page, client)
     page.goto("/intake/check-in/phq9/")
     assert axe_violations(page) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= 360  # no sideways scrolling
@@ -34,7 +34,7 @@ def test_client_fills_phq9_on_a_360px_phone(page, live_server):
 def test_cssrs_hides_follow_up_questions_until_yes_to_question_2(page, live_server):
     client = make_user("skip.client@example.test", "client", name="Ash")
     page.set_viewport_size({"width": 360, "height": 740})
-    sign_in(page, client)
+    sign_in_with_session(page, client)
     page.goto("/intake/check-in/wellbeing/")
     q3 = page.locator('fieldset[data-ask-if="q2=1"]').first
     assert not q3.is_visible()

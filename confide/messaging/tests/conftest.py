@@ -37,12 +37,6 @@ def conversation(care, client_user, therapist) -> Conversation:
 
 
 @pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Personas are created per test; Argon2 costs ~0.4 s each on this machine, which these tests do not need."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture(autouse=True)
 def _close_chat_db_threads():
     """The chat sockets' pool threads keep their connections: close them before the database is flushed/dropped."""
     yield

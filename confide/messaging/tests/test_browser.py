@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from confide.core.testing.browser import axe_violations, new_guarded_page, sign_in
+from confide.core.testing.browser import axe_violations, new_guarded_page, sign_in_with_session
 from confide.messaging.models import Message
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -16,11 +16,11 @@ def both_live(asgi_page, chromium, asgi_live_server, url: str, client_user, ther
     Returns (client page, therapist page, the therapist's browser context to close).
     """
     client_page = asgi_page
-    sign_in(client_page, client_user)
+    sign_in_with_session(client_page, client_user)
     other_context = chromium.new_context(base_url=asgi_live_server.url)
     therapist_page = new_guarded_page(other_context, asgi_live_server.url)
     therapist_page.set_default_timeout(15_000)
-    sign_in(therapist_page, therapist)
+    sign_in_with_session(therapist_page, therapist)
     client_page.goto(url)
     expect(client_page.locator("[data-connection]")).to_have_text("Live")
     therapist_page.goto(url)
@@ -65,7 +65,7 @@ def test_form_fallback_works_without_javascript(chromium, asgi_live_server, conv
     context = chromium.new_context(base_url=asgi_live_server.url, java_script_enabled=False)
     page = new_guarded_page(context, asgi_live_server.url)
     page.set_default_timeout(15_000)
-    sign_in(page, client_user)
+    sign_in_with_session(page, client_user)
     page.goto(f"/messages/{conversation.pk}/")
     page.get_by_label("Message to Dr Tess Rivera").fill("Sent without JavaScript")
     page.get_by_role("button", name="Send").click()
@@ -127,7 +127,7 @@ def test_a_message_the_server_will_never_take_comes_back_to_the_box_without_a_re
     """Too long for a chat message: refused before sending; and if the page's check is bypassed, the
     server's refusal gives the text back instead of a Retry that can never succeed."""
     page = asgi_page
-    sign_in(page, client_user)
+    sign_in_with_session(page, client_user)
     page.goto(f"/messages/{conversation.pk}/")
     expect(page.locator("[data-connection]")).to_have_text("Live")
     box = page.get_by_label("Message to Dr Tess Rivera")
@@ -155,7 +155,7 @@ def test_a_live_message_shows_its_time_as_the_page_does_after_a_reload(
     client_user.time_zone = "Pacific/Auckland"  # far from the browser's and the server's zones
     client_user.save(update_fields=["time_zone"])
     page = asgi_page
-    sign_in(page, client_user)
+    sign_in_with_session(page, client_user)
     page.goto(f"/messages/{conversation.pk}/")
     expect(page.locator("[data-connection]")).to_have_text("Live")
     page.get_by_label("Message to Dr Tess Rivera").fill("What time is it there?")

@@ -3,7 +3,7 @@
 import pytest
 
 from confide.accounts.services import start_care
-from confide.core.testing.browser import axe_violations, sign_in
+from confide.core.testing.browser import axe_violations, sign_in_with_session
 from confide.core.testing.fixtures import make_user
 from confide.safety.models import SafetyEvent
 
@@ -23,7 +23,7 @@ def test_client_presses_help_and_therapist_sees_the_alert(page, live_server, bro
     client = make_user("help.client@example.test", "client", name="Quinn")
     therapist = make_user("help.therapist@example.test", "therapist", name="Dr Help")
     start_care(client, therapist)
-    sign_in(page, client)
+    sign_in_with_session(page, client)
     page.goto("/help/now/")
     assert "988" in page.locator("main").inner_text()
     page.get_by_role("button", name="I need help now").click()
@@ -33,7 +33,7 @@ def test_client_presses_help_and_therapist_sees_the_alert(page, live_server, bro
     assert SafetyEvent.objects.filter(client=client).count() == 1
 
     page.context.clear_cookies()
-    sign_in(page, therapist)
+    sign_in_with_session(page, therapist)
     badge = page.locator("[data-badge-url] .badge")
     badge.wait_for()
     assert badge.inner_text().startswith("1")

@@ -4,23 +4,14 @@ import re
 
 import pytest
 
-from confide.core.testing.browser import axe_violations, fresh_totp_code
-from confide.core.testing.fixtures import PASSWORD
+from confide.core.testing.browser import axe_violations, sign_in_with_session
 from confide.scheduling.models import Appointment
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
-def sign_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In", exact=True).click()
-
-
 def test_client_books_a_slot_end_to_end(page, practice, ready_client):
-    sign_in(page, ready_client.email)
-    page.wait_for_url("**/dashboard/")
+    sign_in_with_session(page, ready_client)
     page.goto(f"/book/{practice.pk}/")
     assert "America/New_York" in page.locator("#slots").inner_text()
     assert axe_violations(page) == []
@@ -52,11 +43,7 @@ def test_therapist_week_on_a_phone(browser_context, practice, ready_client, live
     appointment = book(ready_client, practice)
     page = new_guarded_page(browser_context, live_server.url)
     page.set_viewport_size({"width": 375, "height": 740})
-    sign_in(page, practice.email)
-    if "/accounts/2fa/authenticate/" in page.url or page.locator("input[name=code]").count():
-        page.locator("input[name=code]").fill(fresh_totp_code(practice._totp_secret))
-        page.get_by_role("button", name=re.compile("Sign In|Authenticate|Verify", re.I)).click()
-    page.wait_for_url("**/dashboard/")
+    sign_in_with_session(page, practice)
     # The therapist's own week (New York), not the UTC date: a Sunday-evening slot is Monday in UTC.
     page.goto(f"/schedule/?week={appointment.start_at.astimezone(zone_of(practice)).date().isoformat()}")
     days = page.locator(".week-day")

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from confide.core.testing.browser import axe_violations, new_guarded_page, sign_in
+from confide.core.testing.browser import axe_violations, new_guarded_page, sign_in_with_session
 from confide.scheduling.models import Appointment, Status
 from confide.telehealth.models import Segment
 from confide.telehealth.tests.conftest import license_therapist, make_appointment, make_ready
@@ -58,17 +58,22 @@ def record_signalling(page, name: str) -> None:
     page.on("websocket", on_socket)
 
 
+FRESH_FRAMES = 5  # a quarter of a second of the fake camera (~20 fps): media flows, not one stray frame
+
+
 def remote_video_playing(page) -> None:
-    """videoWidth > 0 and framesDecoded rising over about a second."""
+    """videoWidth > 0 and framesDecoded rising by FRESH_FRAMES (polled: no fixed one-second wait)."""
     try:
         page.wait_for_function("() => document.getElementById('remote-video').videoWidth > 0", timeout=15_000)
     except Exception as exc:  # say where the call got stuck
         raise AssertionError(f"{page.evaluate(CALL_STATE)}\n" + "\n".join(SIGNALLING)) from exc
-    before = page.evaluate(FRAMES_DECODED)
-    page.wait_for_timeout(1000)
-    after = page.evaluate(FRAMES_DECODED)
+    before = after = page.evaluate(FRAMES_DECODED)
+    deadline = time.monotonic() + 10  # getStats() is async: wait_for_function cannot poll it
+    while after < before + FRESH_FRAMES and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+        after = page.evaluate(FRAMES_DECODED)
     debug = page.evaluate(CALL_STATE)
-    assert after > before, (before, after, debug)
+    assert after >= before + FRESH_FRAMES, (before, after, debug)
 
 
 def test_admit_call_mute_camera_reload_and_end(asgi_page, asgi_live_server, client_user, therapist):
@@ -84,8 +89,8 @@ def test_admit_call_mute_camera_reload_and_end(asgi_page, asgi_live_server, clie
     client_page = new_guarded_page(context, asgi_live_server.url)
     client_page.set_default_timeout(15_000)
     try:
-        sign_in(therapist_page, therapist)
-        sign_in(client_page, client_user)
+        sign_in_with_session(therapist_page, therapist)
+        sign_in_with_session(client_page, client_user)
         SIGNALLING.clear()
         record_signalling(therapist_page, "T")
         record_signalling(client_page, "C")
@@ -181,8 +186,8 @@ def open_call(asgi_page, asgi_live_server, client_user, therapist, *, before_got
     )
     client_page = new_guarded_page(context, asgi_live_server.url)
     client_page.set_default_timeout(15_000)
-    sign_in(asgi_page, therapist)
-    sign_in(client_page, client_user)
+    sign_in_with_session(asgi_page, therapist)
+    sign_in_with_session(client_page, client_user)
     SIGNALLING.clear()
     record_signalling(asgi_page, "T")
     record_signalling(client_page, "C")

@@ -124,6 +124,10 @@ def test_admit_call_mute_camera_reload_and_end(asgi_page, asgi_live_server, clie
         therapist_page.get_by_role("button", name="End visit").click()
         therapist_page.wait_for_url(f"**/appointments/{appointment.pk}/")
         client_page.get_by_text("The visit has ended").first.wait_for()
+        # said once on screen: the notice with the record link, not again in the status line
+        assert client_page.locator("#visit-ended").is_visible()
+        assert "ended" not in client_page.locator("#visit-status").inner_text()
+        assert client_page.locator("#chat-input").is_disabled()
         assert client_page.guard.external == [] and client_page.guard.csp_violations == []
     finally:
         context.close()

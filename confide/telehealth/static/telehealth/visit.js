@@ -33,6 +33,9 @@
   function setStatus(text) { var el = $("visit-status"); if (el) el.textContent = text; }
   function announce(text) {
     setStatus(text);
+    speak(text);
+  }
+  function speak(text) {  // screen readers only (the announcer is visually hidden)
     var el = $("announcer");
     if (el) { el.textContent = ""; window.setTimeout(function () { el.textContent = text; }, 50); }
   }
@@ -259,7 +262,9 @@
     peer_media: onPeerMedia,
     chat: onChat,
     crisis: function () { show("crisis", true); announce("Help is available right now: see the crisis support numbers on this page."); },
-    ended: function () { endLocally("The visit has ended. You can close this page."); show("visit-ended", true); },
+    // The page's own notice (with the link to the visit record) says it; the status line stays empty so
+    // the words are not shown twice, and screen readers hear it once through the announcer.
+    ended: function () { endLocally(""); setStatus(""); speak("The visit has ended."); show("visit-ended", true); },
     replaced: function () { endLocally("This visit is open in another tab or window."); },
     pong: function () {},
     error: function (f) { if (f.code !== "peer_absent") setStatus(f.message); }
@@ -668,7 +673,8 @@
     if (screenStream) screenStream.getTracks().forEach(function (t) { t.stop(); });
     show("call", false);
     $("chat-send").disabled = true;
-    announce(message);
+    $("chat-input").disabled = true;  // nothing typed now could be sent
+    if (message) announce(message);
   }
 
   function tickTimer() {

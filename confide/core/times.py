@@ -18,7 +18,16 @@ def zone_of(user) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def zone_name(zone: ZoneInfo | str) -> str:
+    """``America/New York``: a zone as people read it, the same on every page and e-mail.
+
+    The IANA key (``America/New_York``) stays the value in forms, the API, exports
+    and scripts; only what people read loses the underscores.
+    """
+    return (zone.key if isinstance(zone, ZoneInfo) else str(zone)).replace("_", " ")
+
+
 def format_local(instant: datetime, zone: ZoneInfo) -> str:
-    """``Tue 14 Jan 2031, 18:30 (America/New_York)``: the instant in ``zone``, the zone named."""
+    """``Tue 14 Jan 2031, 18:30 (America/New York)``: the instant in ``zone``, the zone named."""
     local = instant.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} ({zone.key})"
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} ({zone_name(zone)})"

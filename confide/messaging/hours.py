@@ -9,7 +9,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from confide.core.times import zone_of  # noqa: F401 — callers import it from here
+from confide.core.times import (
+    zone_name,
+    zone_of,  # noqa: F401 — callers import it from here
+)
 
 MAX_LOOKAHEAD_DAYS = 14
 
@@ -45,4 +48,4 @@ def expected_answer_by(prefs, zone: ZoneInfo, at: datetime) -> datetime:
 def when_text(moment: datetime, zone: ZoneInfo) -> str:
     """“Tue 3 Mar 2026 at 09:00 (Europe/Berlin)”: unambiguous for the reader, labelled with the zone."""
     local = moment.astimezone(zone)
-    return f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M} ({zone.key})"
+    return f"{local:%a} {local.day} {local:%b %Y} at {local:%H:%M} ({zone_name(zone)})"

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from confide.core.times import zone_name
 from confide.scheduling import ics
 from confide.scheduling.availability import display_zone
 from confide.scheduling.models import Appointment
@@ -36,7 +37,7 @@ def when_text(start: datetime, zone: ZoneInfo, now: datetime | None = None) -> s
     """“tomorrow at 15:00 (Europe/Berlin)”, “today at …” or “on Tue 3 Mar 2026 at …”."""
     local = start.astimezone(zone)
     today = (now or timezone.now()).astimezone(zone).date()
-    clock = f"{local:%H:%M} ({zone.key})"
+    clock = f"{local:%H:%M} ({zone_name(zone)})"
     if local.date() == today:
         return f"today at {clock}"
     if local.date() == today + timedelta(days=1):

@@ -28,3 +28,11 @@ def app_snippets(context, slot: str) -> str:
             continue
         parts.append(snippet.render(context.flatten(), context.get("request")))
     return mark_safe("".join(parts))  # noqa: S308 — our own templates, autoescaped when rendered
+
+
+@register.filter(name="zone_name")
+def zone_name_filter(zone) -> str:
+    """``{{ zone|zone_name }}``: ``America/New York`` for a ZoneInfo or an IANA key (core.times.zone_name)."""
+    from confide.core.times import zone_name
+
+    return zone_name(zone) if zone else ""

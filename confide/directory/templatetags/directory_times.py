@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils.dateformat import format as date_format
 
+from confide.core.times import zone_name
 from confide.directory.client_dates import display_zone, jurisdiction_zone
 
 register = template.Library()
@@ -42,4 +43,4 @@ def opening(context, at, fmt: str) -> str:
     if at is None:
         return ""
     zone = reader_zone(context.get("request"), context.get("filters"))
-    return f"{date_format(at.astimezone(zone), fmt)} ({zone.key.replace('_', ' ')})"
+    return f"{date_format(at.astimezone(zone), fmt)} ({zone_name(zone)})"

@@ -171,7 +171,7 @@ def test_auto_reply_outside_working_hours_once(conversation, client_user, therap
     reply = first.auto_reply
     assert (reply.kind, reply.sender_id, reply.seq) == (Kind.AUTO_REPLY, therapist.pk, 2)
     assert "expect an answer by" in reply.body and "/help/" in reply.body
-    assert "(America/New_York)" in reply.body  # the client's zone
+    assert "(America/New York)" in reply.body  # the client's zone
 
 
 def test_no_auto_reply_inside_working_hours(conversation, client_user):

@@ -34,7 +34,7 @@ def raise_at(client_user, when=RAISED, level=Level.HIGH, source_ref="") -> Safet
 def test_alerts_page_shows_times_in_the_therapists_zone_named(care, therapist, client_user):
     raise_at(client_user)  # the therapist persona lives in New York
     page = logged_in(therapist).get(reverse("safety_alerts")).content.decode()
-    assert "Tue 14 Jan 2031, 18:30 (America/New_York)" in page
+    assert "Tue 14 Jan 2031, 18:30 (America/New York)" in page
     assert "23:30" not in page
 
 
@@ -54,8 +54,8 @@ def test_event_page_shows_raised_and_closed_times_in_the_viewers_zone(care, ther
     escalation.close_safety_event(RequestContext(user=therapist), event, "Called the client, all safe now.")
     SafetyEvent.objects.filter(pk=event.pk).update(closed_at=datetime(2031, 1, 15, 9, 5, tzinfo=UTC))
     page = logged_in(therapist).get(reverse("safety_event", kwargs={"event_id": event.pk})).content.decode()
-    assert "Tue 14 Jan 2031, 18:30 (America/New_York)" in page
-    assert "Wed 15 Jan 2031, 04:05 (America/New_York)" in page
+    assert "Tue 14 Jan 2031, 18:30 (America/New York)" in page
+    assert "Wed 15 Jan 2031, 04:05 (America/New York)" in page
 
 
 @pytest.mark.django_db

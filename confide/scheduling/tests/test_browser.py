@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 def test_client_books_a_slot_end_to_end(page, practice, ready_client):
     sign_in_with_session(page, ready_client)
     page.goto(f"/book/{practice.pk}/")
-    assert "America/New_York" in page.locator("#slots").inner_text()
+    assert "America/New York" in page.locator("#slots").inner_text()
     assert axe_violations(page) == []
     # Switching the appointment choice reloads just the slot list (HTMX).
     page.get_by_label("Audio call").check()

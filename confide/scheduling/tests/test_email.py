@@ -76,7 +76,7 @@ def test_booking_email_reaches_both_people_with_zone_link_and_ics(inbox, practic
     to_client = next(m for m in inbox.messages if m["To"] == ready_client.email)
     body = text_of(to_client)
     local = appointment.start_at.astimezone(ZoneInfo("America/New_York"))
-    assert f"{local:%H:%M} (America/New_York)" in body
+    assert f"{local:%H:%M} (America/New York)" in body
     assert f"/appointments/{appointment.pk}/" in body
     assert to_client["Subject"] == "Your Confide appointment is booked"
     event = next(iter(ics_of(to_client).walk("VEVENT")))
@@ -111,7 +111,7 @@ def test_reminders_run_once_and_only_for_the_current_time(inbox, practice, ready
     run_worker()
     texts = [text_of(m) for m in inbox.messages]
     assert len(texts) == 4  # 24 h and 1 h, to the client and the therapist
-    assert all("Your Confide appointment is" in t and "(America/New_York)" in t for t in texts)
+    assert all("Your Confide appointment is" in t and "(America/New York)" in t for t in texts)
     assert all(f"/appointments/{appointment.pk}/" in t for t in texts)
     for message in inbox.messages:
         assert_no_phi(message, practice)

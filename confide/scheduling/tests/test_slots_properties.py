@@ -134,7 +134,7 @@ def test_viewer_zone_never_changes_the_instants(practice_for_properties, viewer_
     instants = [[slot.start for slot in result] for result in results]
     assert instants[0] and all(found == instants[0] for found in instants)
     for zone, result in zip(viewer_zones, results, strict=True):
-        assert all(slot.label.endswith(f"({zone})") for slot in result)
+        assert all(slot.label.endswith(f"({zone.replace('_', ' ')})") for slot in result)
         assert all(slot.local_start.utcoffset() == slot.start.astimezone(ZoneInfo(zone)).utcoffset() for slot in result)
 
 

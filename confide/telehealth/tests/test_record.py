@@ -12,7 +12,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from confide.core.times import format_local
+from confide.core.times import format_local, zone_name
 from confide.privacy.audit import RequestContext
 from confide.privacy.models import AuditEvent
 from confide.telehealth.models import Visit
@@ -71,7 +71,7 @@ def test_the_therapist_sees_actual_times_duration_and_segments_in_their_zone(as_
     assert format_local(t0 + timedelta(minutes=1), zone) in page  # started: location confirmed
     assert format_local(t0 + timedelta(minutes=50, seconds=20), zone) in page  # ended
     assert "49 minutes" in page
-    assert f"times in {zone.key}" in page
+    assert f"times in {zone_name(zone)}" in page
     at = lambda minutes, seconds=0: _clock(t0 + timedelta(minutes=minutes, seconds=seconds), zone)  # noqa: E731
     assert _rows(page) == [
         [at(0, 10), at(0, 12), "2 s", "Chat only (no media connection)", "—"],
@@ -88,7 +88,7 @@ def test_the_client_sees_the_same_record_in_their_own_zone(as_client, client_use
     page = as_client.get(room(held.appointment)).content.decode()
     berlin = ZoneInfo("Europe/Berlin")
     assert format_local(t0 + timedelta(minutes=1), berlin) in page
-    assert "(Europe/Berlin)" in page and "America/New_York" not in page
+    assert "(Europe/Berlin)" in page and "America/New" not in page
     assert _rows(page)[4][:2] == [_clock(t0 + timedelta(minutes=26), berlin), _clock(held.ended_at, berlin)]
 
 

@@ -18,6 +18,7 @@ from ninja.parser import Parser
 from ninja.security import HttpBearer, SessionAuth
 
 from confide.accounts.api import router as accounts_router
+from confide.core import jsontext
 from confide.directory.api import router as directory_router
 from confide.intake.api import router as intake_router
 from confide.messaging.api import router as messaging_router
@@ -53,20 +54,9 @@ class StrictJSONParser(Parser):
 
     def parse_body(self, request):
         data = json.loads(request.body)
-        _refuse_unstorable(data)
+        if not jsontext.storable(data):
+            raise ValueError("the body holds text that cannot be stored (half a surrogate pair)")
         return data
-
-
-def _refuse_unstorable(value) -> None:
-    if isinstance(value, str):
-        value.encode("utf-8")  # UnicodeEncodeError (a ValueError) for a lone surrogate
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _refuse_unstorable(key)
-            _refuse_unstorable(item)
-    elif isinstance(value, list):
-        for item in value:
-            _refuse_unstorable(item)
 
 
 api = NinjaAPI(

@@ -46,6 +46,27 @@ def loads(text: str | bytes) -> Any:
     return orjson.loads(text)
 
 
+def storable(value: Any) -> bool:
+    """Whether every string in a parsed JSON value (keys too) can be stored: valid Unicode, so UTF-8.
+
+    JSON can carry half of a surrogate pair as an escape (``"\\ud800"``) and the
+    standard library's parser keeps it in a ``str`` that cannot be encoded; the
+    encryption of a PHI field or the database then fails long after validation.
+    Callers refuse such input as bad input (the API's parser, the chat send path).
+    """
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, dict):
+        return all(storable(key) and storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(storable(item) for item in value)
+    return True
+
+
 def _plain(value: Any) -> str:
     if isinstance(value, datetime | date):
         return value.isoformat()

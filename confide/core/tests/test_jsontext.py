@@ -58,3 +58,17 @@ def test_its_own_text_reads_back_to_the_value(value):
 def test_text_that_is_not_json_is_a_value_error(text):
     with pytest.raises(ValueError):
         jsontext.loads(text)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ({"body": "see you \U0001f600", "n": [1, None, True]}, True),
+        ({"body": "half \ud800"}, False),
+        ({"\udfff": "key"}, False),
+        ([["deep", ["\ud800"]]], False),
+    ],
+    ids=["ordinary", "in a value", "in a key", "nested"],
+)
+def test_storable_finds_half_a_surrogate_pair_anywhere(value, expected):
+    assert jsontext.storable(value) is expected

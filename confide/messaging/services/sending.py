@@ -21,6 +21,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from confide.core import jsontext
 from confide.core.sql import pipelined
 from confide.messaging import frames, hours, policies
 from confide.messaging.models import Attachment, Conversation, Kind, Message, MessageEdit, TherapistMessagingSettings
@@ -416,24 +417,9 @@ def _clean(body: str, subject: str, kind: str, *, has_attachment: bool) -> tuple
         raise ValidationError({"subject": "Give your letter a subject."})
     if len(subject) > MAX_SUBJECT_CHARS:
         raise ValidationError({"subject": f"Keep the subject under {MAX_SUBJECT_CHARS} characters."})
-    if not _storable(body) or not _storable(subject):
+    if not jsontext.storable(body) or not jsontext.storable(subject):  # JSON can carry half a surrogate pair
         raise ValidationError({"body": "The message has characters that cannot be stored; remove them and try again."})
     return body, subject if kind == Kind.LETTER else ""
-
-
-def _storable(text: str) -> bool:
-    """Text that is valid Unicode (stored as UTF-8, encrypted).
-
-    JSON lets a client send half of a surrogate pair (``"\\ud800"``); no socket
-    frame or form can carry it otherwise. Refused here, it is one clear error for
-    that message; let through, the encryption refused it inside the burst's write
-    and failed every message written with it.
-    """
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _check_key(key: str) -> None:
